@@ -1,0 +1,97 @@
+import type { JobState } from '../../domain/job/job-state.js';
+import type { JobsOptions } from '../../domain/job/job-options.js';
+
+/** A stored job as the application layer sees it (parsed JSON, epoch-ms times). */
+export interface JobRecord {
+  queue: string;
+  id: string;
+  name: string;
+  data: unknown;
+  opts: JobsOptions;
+  state: JobState;
+  priority: number;
+  timestamp: number;
+  delay: number;
+  runAt: number | null;
+  attemptsMade: number;
+  attemptsStarted: number;
+  stalledCounter: number;
+  maxAttempts: number;
+  progress: number | object;
+  returnvalue: unknown;
+  failedReason: string | null;
+  stacktrace: string[];
+  processedOn: number | null;
+  finishedOn: number | null;
+  processedBy: string | null;
+  lockToken: string | null;
+  lockedUntil: number | null;
+  groupId: string | null;
+  parent: { queue: string; id: string } | null;
+  cancelReason: string | null;
+}
+
+/** What the queue service hands the store for one new job; `dataJson` is serialised once, by the caller. */
+export interface NewJob {
+  queue: string;
+  name: string;
+  dataJson: string;
+  opts: JobsOptions;
+  /** Custom id; when absent the store assigns the next per-queue counter value. */
+  customId?: string;
+  priority: number;
+  lifo: boolean;
+  delay: number;
+  maxAttempts: number;
+  groupId?: string;
+}
+
+export interface InsertResult {
+  record: JobRecord;
+  /** true when a job with the same custom id already existed: nothing was written. */
+  duplicated: boolean;
+}
+
+/** Retention limits for one finished job, resolved from its options. */
+export interface Retention {
+  count?: number;
+  ageMs?: number;
+}
+
+/** One settled attempt, written by `settle` with its token as the fence. */
+export type SettleCommand =
+  | { kind: 'complete'; queue: string; id: string; token: string; returnvalueJson: string; retention: Retention }
+  | {
+      kind: 'fail';
+      queue: string;
+      id: string;
+      token: string;
+      failedReason: string;
+      stacktrace: string[];
+      retention: Retention;
+    }
+  | {
+      kind: 'retry';
+      queue: string;
+      id: string;
+      token: string;
+      failedReason: string;
+      stacktrace: string[];
+      /** null: back to waiting now; otherwise delayed until then. */
+      runAt: number | null;
+    };
+
+export interface ClaimRequest {
+  queue: string;
+  /** Unique per claim call: fences every later write of the claimed jobs. */
+  token: string;
+  limit: number;
+  lockMs: number;
+  workerName: string | null;
+}
+
+export interface SettleResult {
+  /** Per command: false when the lock was lost (the job moved on without this worker). */
+  accepted: boolean[];
+  claimed: JobRecord[];
+}

@@ -1,0 +1,300 @@
+import { randomUUID } from 'node:crypto';
+import type { Clock } from '../ports/clock.port.js';
+import type { ChangeFeed } from '../ports/change-feed.port.js';
+import type { EventBus } from '../ports/event-bus.port.js';
+import type { IJobRepository } from '../ports/job-repository.port.js';
+import type { ClaimRequest, JobRecord, SettleCommand } from '../ports/job-record.js';
+import type { EngineSettings } from './engine-settings.js';
+import type { WorkSignal } from './work-signal.js';
+import type { WorkerRunnerHooks, WorkerRunnerOptions } from './worker-runner-options.js';
+import type { QueueSchedulerService } from './queue-scheduler.service.js';
+import { LockLostError } from '../../domain/job/job-errors.js';
+import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
+import { settleCommandFor, type SettleOutcome } from './settle-command.js';
+
+interface ActiveJob<C> {
+  record: JobRecord;
+  token: string;
+  controller: AbortController;
+  context: C;
+}
+
+interface PendingSettle<C> {
+  command: SettleCommand;
+  outcome: SettleOutcome;
+  active: ActiveJob<C>;
+  done: () => void;
+}
+
+export interface RunnerDeps {
+  jobs: IJobRepository;
+  clock: Clock;
+  events: EventBus;
+  signal: WorkSignal;
+  changes: ChangeFeed;
+  scheduler: QueueSchedulerService;
+  settings: EngineSettings;
+}
+
+/**
+ * The processing loop of one Worker. A single "pump" does all store work: it writes the outcomes of
+ * every job that finished since it last ran (group commit) and claims as many jobs as there are free
+ * slots, both in one transaction. It runs on setImmediate, so completions of one event-loop turn share
+ * a commit. One interval timer per worker drives lock renewal and the idle re-check; no per-job timers.
+ */
+export class WorkerRunner<C> {
+  private readonly workerId = randomUUID();
+  private claimCounter = 0;
+  private readonly active = new Map<string, ActiveJob<C>>();
+  private readonly inflight = new Set<Promise<void>>();
+  private pending: PendingSettle<C>[] = [];
+  private pumpScheduled = false;
+  private pumping = false;
+  private idle = false;
+  private drainedSent = true;
+  private running = false;
+  private paused = false;
+  private closing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private nextRenewAt = 0;
+  private renewing: Promise<void> | undefined;
+  private readonly unsubscribe: (() => void)[] = [];
+  private stopped: (() => void) | undefined;
+
+  constructor(
+    readonly queue: string,
+    private readonly opts: WorkerRunnerOptions,
+    private readonly hooks: WorkerRunnerHooks<C>,
+    private readonly deps: RunnerDeps,
+  ) {}
+
+  isRunning(): boolean {
+    return this.running;
+  }
+
+  isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Starts processing; the promise resolves when the worker has closed. */
+  run(): Promise<void> {
+    this.running = true;
+    const wake = () => this.idle && this.schedulePump();
+    this.unsubscribe.push(this.deps.signal.subscribe(this.queue, wake), this.deps.changes.subscribe(wake));
+    this.unsubscribe.push(
+      this.deps.scheduler.watchStalled({
+        queue: this.queue,
+        maxStalledCount: this.opts.maxStalledCount,
+        stalledInterval: this.opts.stalledInterval,
+        renewLocks: () => this.renewLocks(),
+      }),
+    );
+    this.nextRenewAt = this.deps.clock.now() + this.opts.lockRenewTime;
+    const every = Math.min(this.deps.settings.idleCheckInterval, this.opts.lockRenewTime);
+    this.timer = setInterval(() => this.onTimer(), every);
+    this.schedulePump();
+    return new Promise((resolve) => (this.stopped = resolve));
+  }
+
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    this.schedulePump();
+  }
+
+  /** Resolves once every job this worker started has settled (used by pause and graceful close). */
+  async whenIdle(): Promise<void> {
+    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  }
+
+  close(force: boolean): Promise<void> {
+    this.closing ??= this.shutdown(force);
+    return this.closing;
+  }
+
+  /** Aborts the signal of one local active job (worker.cancelJob). */
+  cancelLocal(jobId: string, reason: string): boolean {
+    const active = this.active.get(jobId);
+    if (active === undefined) return false;
+    active.controller.abort(new CancelledError(reason));
+    return true;
+  }
+
+  private async shutdown(force: boolean): Promise<void> {
+    this.paused = true;
+    if (force) {
+      const list = [...this.active.values()];
+      for (const a of list) a.controller.abort(new WorkerClosedError());
+      // Hand the jobs back at once instead of leaving them to the stalled sweep.
+      await this.deps.jobs.release(list.map((a) => ({ queue: this.queue, id: a.record.id, token: a.token }))).catch(() => undefined);
+    } else {
+      await this.whenIdle();
+    }
+    while (this.pumping || this.pumpScheduled) await new Promise((r) => setImmediate(r));
+    if (this.timer !== undefined) clearInterval(this.timer);
+    for (const off of this.unsubscribe.splice(0)) off();
+    this.running = false;
+    this.stopped?.();
+  }
+
+  private onTimer(): void {
+    if (this.deps.clock.now() >= this.nextRenewAt) void this.renewLocks();
+    if (this.idle || this.active.size < this.opts.concurrency) this.schedulePump();
+  }
+
+  private schedulePump(): void {
+    if (this.pumpScheduled) return;
+    this.pumpScheduled = true;
+    setImmediate(() => {
+      this.pumpScheduled = false;
+      void this.pump();
+    });
+  }
+
+  private freeSlots(): number {
+    if (!this.running || this.paused || this.closing !== undefined) return 0;
+    return this.opts.concurrency - this.active.size;
+  }
+
+  private claimRequest(limit: number): ClaimRequest {
+    return {
+      queue: this.queue,
+      token: `${this.workerId}:${++this.claimCounter}`,
+      limit,
+      lockMs: this.opts.lockDuration,
+      workerName: this.opts.name,
+    };
+  }
+
+  private async pump(): Promise<void> {
+    if (this.pumping) return void (this.pumpScheduled || this.schedulePump());
+    this.pumping = true;
+    try {
+      const batch = this.pending;
+      this.pending = [];
+      const free = this.freeSlots();
+      if (batch.length === 0 && free <= 0) return;
+      const now = this.deps.clock.now();
+      const next = free > 0 ? this.claimRequest(free) : undefined;
+      let result;
+      try {
+        result = await this.deps.jobs.settle(batch.map((p) => p.command), now, next);
+      } catch (error) {
+        this.reportError(error);
+        for (const p of batch) p.done(); // the jobs stay active in the store; the stalled sweep recovers them
+        this.idle = true;
+        return;
+      }
+      batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
+      for (const record of result.claimed) this.start(record);
+      if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit);
+    } finally {
+      this.pumping = false;
+      if (this.pending.length > 0 || (!this.idle && this.freeSlots() > 0)) this.schedulePump();
+    }
+  }
+
+  private noteClaimResult(claimed: number, limit: number): void {
+    // Fewer jobs than asked for: the queue is empty now, so wait for a wake-up instead of asking again.
+    this.idle = claimed < limit;
+    if (claimed > 0) this.drainedSent = false;
+    else if (!this.drainedSent && this.active.size === 0) {
+      this.drainedSent = true;
+      this.hooks.onDrained();
+      this.deps.events.publish({ queue: this.queue, event: 'drained', args: {} });
+    }
+  }
+
+  private start(record: JobRecord): void {
+    const controller = new AbortController();
+    const token = record.lockToken!;
+    const context = this.hooks.createContext(record, token, controller.signal);
+    const active: ActiveJob<C> = { record, token, controller, context };
+    this.active.set(record.id, active);
+    this.hooks.onActive(context);
+    this.deps.events.publish({ queue: this.queue, event: 'active', args: { jobId: record.id, prev: 'waiting' } });
+    const run = this.execute(active).finally(() => this.inflight.delete(run));
+    this.inflight.add(run);
+  }
+
+  private async execute(active: ActiveJob<C>): Promise<void> {
+    let outcome: SettleOutcome;
+    try {
+      const result = await Promise.resolve().then(() => this.hooks.process(active.context, active.token, active.controller.signal));
+      outcome = { kind: 'completed', result };
+    } catch (error) {
+      outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
+    this.active.delete(active.record.id);
+    await new Promise<void>((done) => {
+      this.pending.push({ command: command.command, outcome: command.outcome, active, done });
+      this.schedulePump();
+    });
+  }
+
+  private afterSettle(p: PendingSettle<C>, accepted: boolean, now: number): void {
+    p.done();
+    const { record } = p.active;
+    if (!accepted) {
+      if (this.closing === undefined) this.reportError(new LockLostError(record.id, 'moveToFinished'));
+      return;
+    }
+    const publish = (event: string, args: Record<string, unknown>) =>
+      this.deps.events.publish({ queue: this.queue, event, args: { jobId: record.id, ...args } });
+    const { command, outcome } = p;
+    if (outcome.kind === 'completed') {
+      this.hooks.onCompleted(p.active.context, outcome.result, now);
+      publish('completed', { returnvalue: outcome.result, prev: 'active' });
+      return;
+    }
+    this.hooks.onFailed(p.active.context, outcome.error, command.kind === 'fail', now);
+    if (command.kind === 'fail') {
+      publish('failed', { failedReason: command.failedReason, prev: 'active' });
+      if (record.attemptsMade + 1 >= record.maxAttempts) publish('retries-exhausted', { attemptsMade: record.attemptsMade + 1 });
+    } else if (command.kind === 'retry' && command.runAt !== null) {
+      publish('delayed', { delay: command.runAt });
+      this.deps.scheduler.noteDueAt(command.runAt);
+    } else {
+      publish('waiting', { prev: 'active' });
+      this.deps.signal.notify(this.queue);
+    }
+  }
+
+  private renewLocks(): Promise<void> {
+    this.renewing ??= this.doRenew().finally(() => (this.renewing = undefined));
+    return this.renewing;
+  }
+
+  private async doRenew(): Promise<void> {
+    const now = this.deps.clock.now();
+    this.nextRenewAt = now + this.opts.lockRenewTime;
+    const list = [...this.active.values()];
+    if (list.length === 0) return;
+    const refs = list.map((a) => ({ queue: this.queue, id: a.record.id, token: a.token }));
+    let renewals;
+    try {
+      renewals = await this.deps.jobs.extendLocks(refs, now + this.opts.lockDuration);
+    } catch (error) {
+      return this.reportError(error);
+    }
+    const lost: string[] = [];
+    renewals.forEach((renewal, i) => {
+      const a = list[i];
+      if (!renewal.held) {
+        lost.push(a.record.id);
+        a.controller.abort(new LockLostError(a.record.id, 'renewLock'));
+      } else if (renewal.cancelReason !== null) {
+        a.controller.abort(new CancelledError(renewal.cancelReason));
+      }
+    });
+    if (lost.length > 0) this.hooks.onLockRenewalFailed(lost);
+  }
+
+  private reportError(error: unknown): void {
+    this.hooks.onError(error instanceof Error ? error : new Error(String(error)));
+  }
+}

@@ -1,0 +1,26 @@
+/** Every state a stored job can be in (DESIGN.md §3). `unknown` is what a lookup of a missing id reports. */
+export const JOB_STATES = [
+  'waiting',
+  'prioritized',
+  'delayed',
+  'active',
+  'waiting-children',
+  'completed',
+  'failed',
+] as const;
+
+export type JobState = (typeof JOB_STATES)[number];
+export type JobStateOrUnknown = JobState | 'unknown';
+
+/** States from which a job is eligible to be claimed by a worker. */
+export const READY_STATES: readonly JobState[] = ['waiting', 'prioritized'];
+export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed'];
+
+export function isJobState(value: string): value is JobState {
+  return (JOB_STATES as readonly string[]).includes(value);
+}
+
+/** A job waiting to run sits in `prioritized` when it has a priority, as in BullMQ v5+. */
+export function readyStateFor(priority: number): 'waiting' | 'prioritized' {
+  return priority > 0 ? 'prioritized' : 'waiting';
+}

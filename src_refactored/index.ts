@@ -1,0 +1,23 @@
+// The public API (DESIGN.md §3). Everything a user imports comes from here.
+export { createQueueEngine, QueueEngine } from './presentation/composition/queue-engine.js';
+export type { QueueEngineOptions } from './presentation/composition/engine-options.schema.js';
+export type { Connection } from './presentation/composition/connection-registry.js';
+export { Queue, type QueueOptions } from './presentation/api/queue.js';
+export { Worker, type WorkerOptions, type Processor } from './presentation/api/worker.js';
+export { Job } from './presentation/api/job.js';
+export { QueueEvents, type QueueEventsOptions } from './presentation/api/queue-events.js';
+export type { JobsOptions, KeepJobs, BackoffOptions } from './core/domain/job/job-options.js';
+export type { JobState, JobStateOrUnknown } from './core/domain/job/job-state.js';
+export type { Clock } from './core/application/ports/clock.port.js';
+export type { Logger } from './core/application/ports/logger.port.js';
+export { MAX_PRIORITY } from './core/domain/job/priority.js';
+export { BulliteError, ValidationError } from './shared/bullite-error.js';
+export {
+  UnrecoverableError,
+  LockLostError,
+  JobNotFoundError,
+  JobLockedError,
+  JobStateError,
+} from './core/domain/job/job-errors.js';
+export { CancelledError, WorkerClosedError } from './core/domain/job/cancel-errors.js';
+export { DatabaseOpenError, StorageError } from './infrastructure/persistence/drizzle/database-errors.js';

@@ -1,0 +1,75 @@
+import type { JobRecord } from '../../../core/application/ports/job-record.js';
+import type { JobState } from '../../../core/domain/job/job-state.js';
+
+/** A `jobs` row as better-sqlite3 returns it (snake_case columns). */
+export interface JobRow {
+  id: number;
+  queue: string;
+  job_id: string;
+  name: string;
+  data: string;
+  opts: string;
+  state: string;
+  priority: number;
+  seq: number;
+  timestamp: number;
+  delay: number;
+  run_at: number | null;
+  attempts_made: number;
+  attempts_started: number;
+  stalled_counter: number;
+  max_attempts: number;
+  progress: string | null;
+  returnvalue: string | null;
+  failed_reason: string | null;
+  stacktrace: string | null;
+  processed_on: number | null;
+  finished_on: number | null;
+  processed_by: string | null;
+  lock_token: string | null;
+  locked_until: number | null;
+  group_id: string | null;
+  parent_queue: string | null;
+  parent_id: string | null;
+  pending_deps: number;
+  cancel_reason: string | null;
+  dedup_id: string | null;
+}
+
+const parse = (json: string | null, fallback: unknown): unknown => (json === null ? fallback : JSON.parse(json));
+
+export function toJobRecord(row: JobRow): JobRecord {
+  return {
+    queue: row.queue,
+    id: row.job_id,
+    name: row.name,
+    data: parse(row.data, null),
+    opts: parse(row.opts, {}) as JobRecord['opts'],
+    state: row.state as JobState,
+    priority: row.priority,
+    timestamp: row.timestamp,
+    delay: row.delay,
+    runAt: row.run_at,
+    attemptsMade: row.attempts_made,
+    attemptsStarted: row.attempts_started,
+    stalledCounter: row.stalled_counter,
+    maxAttempts: row.max_attempts,
+    progress: parse(row.progress, 0) as number | object,
+    returnvalue: parse(row.returnvalue, null),
+    failedReason: row.failed_reason,
+    stacktrace: parse(row.stacktrace, []) as string[],
+    processedOn: row.processed_on,
+    finishedOn: row.finished_on,
+    processedBy: row.processed_by,
+    lockToken: row.lock_token,
+    lockedUntil: row.locked_until,
+    groupId: row.group_id,
+    parent: row.parent_id !== null && row.parent_queue !== null ? { queue: row.parent_queue, id: row.parent_id } : null,
+    cancelReason: row.cancel_reason,
+  };
+}
+
+/** Claims return rows in no particular order; workers start them in claim order. */
+export function byClaimOrder(a: JobRow, b: JobRow): number {
+  return a.priority - b.priority || a.seq - b.seq;
+}

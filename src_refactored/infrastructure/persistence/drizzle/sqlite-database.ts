@@ -1,0 +1,80 @@
+import Database from 'better-sqlite3';
+import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { DatabaseOpenError } from './database-errors.js';
+
+export type SqliteDb = Database.Database;
+
+export interface OpenOptions {
+  durability?: 'normal' | 'full';
+  /** ms a statement waits for another process's write lock before SQLITE_BUSY. */
+  busyTimeoutMs?: number;
+}
+
+/** drizzle-kit writes migrations to <package root>/drizzle; this file sits four levels below the root. */
+const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../drizzle', import.meta.url));
+
+function describeOpenFailure(path: string, error: unknown): DatabaseOpenError {
+  const code = (error as { code?: string }).code ?? '';
+  if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
+    return new DatabaseOpenError(path, `${path} is not a bullite database (not SQLite, or corrupt): ${String(error)}`, error);
+  }
+  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS') {
+    return new DatabaseOpenError(path, `${path} cannot be opened for writing (read-only file or folder?): ${String(error)}`, error);
+  }
+  return new DatabaseOpenError(path, `Could not open ${path}: ${String(error)}`, error);
+}
+
+/**
+ * Opens (creating if needed) a store file, sets the pragmas of DESIGN.md §2 and applies the drizzle-kit
+ * migrations. A new file is created with mode 0600: job data may be private.
+ */
+export function openSqliteDatabase(path: string, options: OpenOptions = {}): SqliteDb {
+  const inMemory = path === ':memory:';
+  const fullPath = inMemory ? path : resolve(path);
+  let db: SqliteDb | undefined;
+  try {
+    if (!inMemory && !existsSync(fullPath)) {
+      mkdirSync(dirname(fullPath), { recursive: true });
+      closeSync(openSync(fullPath, 'a', 0o600));
+    }
+    db = new Database(fullPath);
+    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // First read of the header: a foreign or corrupt file fails here, before anything is written.
+    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    if (!inMemory) db.pragma('journal_mode = WAL');
+    db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    db.pragma('foreign_keys = ON');
+    applyMigrations(db);
+    return db;
+  } catch (error) {
+    db?.close();
+    if (error instanceof DatabaseOpenError) throw error;
+    throw describeOpenFailure(fullPath, error);
+  }
+}
+
+/**
+ * Applies drizzle-kit's migrations, recorded in drizzle's own `__drizzle_migrations` table so the
+ * drizzle-kit tooling still recognises the file. Unlike drizzle's migrator this takes the write lock
+ * first (BEGIN IMMEDIATE), so two processes opening the same new file at once apply each migration once:
+ * the second waits on busy_timeout, then sees the first one's record and skips.
+ */
+function applyMigrations(db: SqliteDb): void {
+  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  db.exec(
+    'CREATE TABLE IF NOT EXISTS __drizzle_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)',
+  );
+  const lastApplied = db.prepare('SELECT max(created_at) AS at FROM __drizzle_migrations');
+  const record = db.prepare('INSERT INTO __drizzle_migrations (hash, created_at) VALUES (?, ?)');
+  db.transaction(() => {
+    const at = Number((lastApplied.get() as { at: number | null }).at ?? 0);
+    for (const migration of migrations) {
+      if (migration.folderMillis <= at) continue;
+      for (const statement of migration.sql) if (statement.trim()) db.exec(statement);
+      record.run(migration.hash, migration.folderMillis);
+    }
+  }).immediate();
+}

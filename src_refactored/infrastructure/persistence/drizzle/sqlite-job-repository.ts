@@ -1,0 +1,144 @@
+import type {
+  ClaimRequest,
+  InsertResult,
+  JobRecord,
+  NewJob,
+  SettleCommand,
+  SettleResult,
+} from '../../../core/application/ports/job-record.js';
+import type {
+  IJobRepository,
+  LockRef,
+  LockRenewal,
+  RemoveOutcome,
+  StalledSweep,
+} from '../../../core/application/ports/job-repository.port.js';
+import type { JobState, JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
+import type { SqliteDb } from './sqlite-database.js';
+import { SqliteJobAdmin } from './sqlite-job-admin.js';
+import { SqliteJobLifecycle } from './sqlite-job-lifecycle.js';
+import { SqliteJobQueries } from './sqlite-job-queries.js';
+import { SqliteJobWriter } from './sqlite-job-writer.js';
+import { SqliteQueueCounters } from './sqlite-queue-counters.js';
+import { SqliteTransactor } from './sqlite-transactor.js';
+
+/**
+ * IJobRepository on better-sqlite3. Statements are prepared once per engine; each port method is one
+ * transaction. The SQL lives in the collaborators, grouped by concern.
+ */
+export class SqliteJobRepository implements IJobRepository {
+  private readonly tx: SqliteTransactor;
+  private readonly writer: SqliteJobWriter;
+  private readonly lifecycle: SqliteJobLifecycle;
+  private readonly queries: SqliteJobQueries;
+  private readonly admin: SqliteJobAdmin;
+
+  constructor(db: SqliteDb) {
+    const counters = new SqliteQueueCounters(db);
+    this.tx = new SqliteTransactor(db);
+    this.writer = new SqliteJobWriter(db, counters);
+    this.lifecycle = new SqliteJobLifecycle(db, counters);
+    this.queries = new SqliteJobQueries(db);
+    this.admin = new SqliteJobAdmin(db, counters);
+  }
+
+  insert(jobs: readonly NewJob[], now: number): Promise<InsertResult[]> {
+    return this.tx.write(() => this.writer.insert(jobs, now));
+  }
+
+  findById(queue: string, id: string): Promise<JobRecord | null> {
+    return this.tx.read(() => this.queries.findById(queue, id));
+  }
+
+  getState(queue: string, id: string): Promise<JobStateOrUnknown> {
+    return this.tx.read(() => this.queries.getState(queue, id));
+  }
+
+  claim(request: ClaimRequest, now: number): Promise<JobRecord[]> {
+    return this.tx.write(() => this.lifecycle.claim(request, now));
+  }
+
+  settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
+    return this.tx.write(() => {
+      const accepted = this.lifecycle.settle(commands, now);
+      const claimed = next === undefined ? [] : this.lifecycle.claim(next, now);
+      return { accepted, claimed };
+    });
+  }
+
+  release(locks: readonly LockRef[]): Promise<void> {
+    return this.tx.write(() => this.lifecycle.release(locks));
+  }
+
+  extendLocks(locks: readonly LockRef[], until: number): Promise<LockRenewal[]> {
+    return this.tx.write(() => this.lifecycle.extendLocks(locks, until));
+  }
+
+  updateProgress(queue: string, id: string, progressJson: string, token?: string): Promise<boolean> {
+    return this.tx.write(() => this.queries.updateProgress(queue, id, progressJson, token));
+  }
+
+  updateData(queue: string, id: string, dataJson: string, token?: string): Promise<boolean> {
+    return this.tx.write(() => this.queries.updateData(queue, id, dataJson, token));
+  }
+
+  addLog(queue: string, id: string, message: string, keepLogs?: number, token?: string): Promise<number | null> {
+    return this.tx.write(() => this.queries.addLog(queue, id, message, keepLogs, token));
+  }
+
+  getLogs(queue: string, id: string, start: number, end: number, asc: boolean) {
+    return this.tx.read(() => this.queries.getLogs(queue, id, start, end, asc));
+  }
+
+  countByStates(queue: string, states: readonly JobState[]): Promise<Record<JobState, number>> {
+    return this.tx.read(() => this.queries.countByStates(queue, states));
+  }
+
+  list(queue: string, states: readonly JobState[], start: number, end: number, asc: boolean): Promise<JobRecord[]> {
+    return this.tx.read(() => this.queries.list(queue, states, start, end, asc));
+  }
+
+  remove(queue: string, id: string): Promise<RemoveOutcome> {
+    return this.tx.write(() => this.admin.remove(queue, id));
+  }
+
+  drain(queue: string, includeDelayed: boolean): Promise<number> {
+    return this.tx.write(() => this.admin.drain(queue, includeDelayed));
+  }
+
+  clean(queue: string, graceMs: number, limit: number, state: JobState, now: number): Promise<string[]> {
+    return this.tx.write(() => this.admin.clean(queue, graceMs, limit, state, now));
+  }
+
+  obliterate(queue: string, force: boolean): Promise<'done' | 'active'> {
+    return this.tx.write(() => this.admin.obliterate(queue, force));
+  }
+
+  retryJobs(queue: string, state: 'failed' | 'completed', count: number, timestamp: number): Promise<number> {
+    return this.tx.write(() => this.admin.retryJobs(queue, state, count, timestamp));
+  }
+
+  retryJob(queue: string, id: string, fromState: 'failed' | 'completed', resetAttemptsMade: boolean): Promise<boolean> {
+    return this.tx.write(() => this.admin.retryJob(queue, id, fromState, resetAttemptsMade));
+  }
+
+  promoteJobs(queue: string, count: number): Promise<number> {
+    return this.tx.write(() => this.admin.promoteJobs(queue, count));
+  }
+
+  promote(queue: string, id: string): Promise<boolean> {
+    return this.tx.write(() => this.admin.promote(queue, id));
+  }
+
+  promoteDue(now: number): Promise<{ queue: string; ids: string[] }[]> {
+    return this.tx.write(() => this.admin.promoteDue(now));
+  }
+
+  nextDueAt(): Promise<number | null> {
+    return this.tx.read(() => this.admin.nextDueAt());
+  }
+
+  recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep> {
+    return this.tx.write(() => this.lifecycle.recoverStalled(queue, now, maxStalledCount));
+  }
+}

@@ -1,0 +1,70 @@
+import type { InsertResult, NewJob } from '../../../core/application/ports/job-record.js';
+import { readyStateFor } from '../../../core/domain/job/job-state.js';
+import type { SqliteDb } from './sqlite-database.js';
+import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
+import { toJobRecord, type JobRow } from './job-row.mapper.js';
+
+/** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
+export class SqliteJobWriter {
+  private readonly insertStmt;
+  private readonly findStmt;
+
+  constructor(
+    db: SqliteDb,
+    private readonly counters: SqliteQueueCounters,
+  ) {
+    // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
+    this.insertStmt = db.prepare<Record<string, unknown>, JobRow>(
+      `INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at,
+                         max_attempts, group_id)
+       VALUES (@queue, @jobId, @name, @data, @opts, @state, @priority, @seq, @now, @delay, @runAt,
+               @maxAttempts, @groupId)
+       ON CONFLICT (queue, job_id) DO NOTHING
+       RETURNING *`,
+    );
+    this.findStmt = db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND job_id = ?');
+  }
+
+  insert(jobs: readonly NewJob[], now: number): InsertResult[] {
+    const reserved = this.reserveBlocks(jobs);
+    return jobs.map((job) => {
+      const block = reserved.get(job.queue)!;
+      const jobId = job.customId ?? String(block.nextId++);
+      const seq = block.nextSeq++;
+      const row = this.insertStmt.get({
+        queue: job.queue,
+        jobId,
+        name: job.name,
+        data: job.dataJson,
+        opts: JSON.stringify(job.opts),
+        state: job.delay > 0 ? 'delayed' : readyStateFor(job.priority),
+        priority: job.priority,
+        seq: job.lifo ? -seq : seq,
+        now,
+        delay: job.delay,
+        runAt: job.delay > 0 ? now + job.delay : null,
+        maxAttempts: job.maxAttempts,
+        groupId: job.groupId ?? null,
+      });
+      if (row !== undefined) return { record: toJobRecord(row), duplicated: false };
+      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!), duplicated: true };
+    });
+  }
+
+  /** One counter upsert per queue in the batch reserves every id and sequence number it needs. */
+  private reserveBlocks(jobs: readonly NewJob[]): Map<string, { nextId: number; nextSeq: number }> {
+    const needs = new Map<string, { ids: number; seqs: number }>();
+    for (const job of jobs) {
+      const need = needs.get(job.queue) ?? { ids: 0, seqs: 0 };
+      need.seqs += 1;
+      if (job.customId === undefined) need.ids += 1;
+      needs.set(job.queue, need);
+    }
+    const blocks = new Map<string, { nextId: number; nextSeq: number }>();
+    for (const [queue, need] of needs) {
+      const { firstId, firstSeq } = this.counters.reserve(queue, need.ids, need.seqs);
+      blocks.set(queue, { nextId: firstId, nextSeq: firstSeq });
+    }
+    return blocks;
+  }
+}

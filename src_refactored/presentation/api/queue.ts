@@ -1,0 +1,200 @@
+import { EventEmitter } from 'node:events';
+import { z } from 'zod';
+import type { JobsOptions } from '../../core/domain/job/job-options.js';
+import { JOB_STATES, type JobState, type JobStateOrUnknown } from '../../core/domain/job/job-state.js';
+import { assertQueueName } from '../../core/domain/queue/queue-name.js';
+import { assertCustomJobId } from '../../core/domain/job/job-id.js';
+import type { AddJobInput } from '../../core/application/services/job-queue.service.js';
+import { acquireConnection, type Connection, type Lease } from '../composition/connection-registry.js';
+import type { QueueEngine } from '../composition/queue-engine.js';
+import { jobNameSchema, jobsOptionsSchema, type JobsOptionsInput } from '../validation/job-options.schema.js';
+import { queueOptionsSchema } from '../validation/worker-options.schema.js';
+import { parseInput } from '../validation/parse-input.js';
+import { Job } from './job.js';
+
+export interface QueueOptions {
+  connection: Connection;
+  defaultJobOptions?: JobsOptionsInput;
+  prefix?: string;
+}
+
+/** `getJobs` and `getJobCounts` accept BullMQ's v5 alias `paused` (a paused queue's waiting jobs). */
+const stateSchema = z.enum([...JOB_STATES, 'paused', 'wait']);
+const statesSchema = z.array(stateSchema);
+const cleanStateSchema = z.enum(['completed', 'failed', 'delayed', 'wait', 'waiting', 'prioritized', 'paused', 'active']);
+
+function normalizeStates(input: unknown, field: string): JobState[] {
+  const list = input === undefined ? [] : parseInput(statesSchema, Array.isArray(input) ? input : [input], field);
+  const states = list.map((s) => (s === 'paused' || s === 'wait' ? 'waiting' : s));
+  return [...new Set(states)];
+}
+
+/** BullMQ's Queue on a bullite engine. */
+export class Queue<DataType = unknown, ResultType = unknown, NameType extends string = string> extends EventEmitter {
+  readonly name: string;
+  private readonly lease: Lease;
+  private readonly defaults: JobsOptions;
+  private closed = false;
+
+  constructor(name: string, opts: QueueOptions) {
+    super();
+    this.name = assertQueueName(name);
+    const parsed = parseInput(queueOptionsSchema, opts, 'opts');
+    this.defaults = (parsed.defaultJobOptions ?? {}) as JobsOptions;
+    this.lease = acquireConnection(opts.connection);
+  }
+
+  /** @internal */
+  engineOf(): QueueEngine {
+    return this.lease.engine;
+  }
+
+  private get engine(): QueueEngine {
+    return this.lease.engine;
+  }
+
+  private toInput(name: unknown, data: unknown, opts: unknown, prefix: string): AddJobInput {
+    const jobName = parseInput(jobNameSchema, name, `${prefix}name`);
+    const parsed = parseInput(jobsOptionsSchema, opts ?? {}, `${prefix}opts`) as JobsOptions;
+    if (parsed.jobId !== undefined) assertCustomJobId(parsed.jobId, `${prefix}opts.jobId`);
+    return { name: jobName, data, opts: { ...this.defaults, ...parsed } };
+  }
+
+  async add(name: NameType, data: DataType, opts?: JobsOptionsInput): Promise<Job<DataType, ResultType, NameType>> {
+    const record = await this.engine.queues.add(this.name, this.toInput(name, data, opts, ''));
+    const job = new Job<DataType, ResultType, NameType>(this.engine, record);
+    if (record.state === 'waiting' || record.state === 'prioritized') this.emit('waiting', job);
+    return job;
+  }
+
+  /** All-or-nothing: one invalid entry rejects the whole batch before anything is stored. */
+  async addBulk(jobs: { name: NameType; data: DataType; opts?: JobsOptionsInput }[]): Promise<Job<DataType, ResultType, NameType>[]> {
+    if (!Array.isArray(jobs)) throw parseInput(z.array(z.unknown()), jobs, 'jobs');
+    const inputs = jobs.map((j, i) => this.toInput(j?.name, j?.data, j?.opts, `jobs[${i}].`));
+    const records = await this.engine.queues.addBulk(this.name, inputs);
+    return records.map((r) => new Job<DataType, ResultType, NameType>(this.engine, r));
+  }
+
+  async getJob(id: string): Promise<Job<DataType, ResultType, NameType> | undefined> {
+    const record = await this.engine.queues.getJob(this.name, String(id));
+    return record === null ? undefined : new Job<DataType, ResultType, NameType>(this.engine, record);
+  }
+
+  getJobState(id: string): Promise<JobStateOrUnknown> {
+    return this.engine.queues.getState(this.name, String(id));
+  }
+
+  async getJobs(types?: string | string[], start = 0, end = -1, asc = false): Promise<Job<DataType, ResultType, NameType>[]> {
+    const records = await this.engine.queues.getJobs(this.name, normalizeStates(types, 'types'), start, end, asc);
+    return records.map((r) => new Job<DataType, ResultType, NameType>(this.engine, r));
+  }
+
+  /** Counts per requested state (all states when none is named). */
+  async getJobCounts(...types: string[]): Promise<Record<string, number>> {
+    const flat = types.flat();
+    const counts = await this.engine.queues.getJobCounts(this.name, normalizeStates(flat, 'types'));
+    if (flat.includes('paused') || flat.includes('wait')) {
+      const waiting = counts.waiting ?? 0;
+      return { ...counts, ...(flat.includes('paused') ? { paused: (await this.isPaused()) ? waiting : 0 } : {}), ...(flat.includes('wait') ? { wait: waiting } : {}) };
+    }
+    return counts;
+  }
+
+  async getJobCountByTypes(...types: string[]): Promise<number> {
+    const counts = await this.engine.queues.getJobCounts(this.name, normalizeStates(types.flat(), 'types'));
+    return Object.values(counts).reduce((a, b) => a + b, 0);
+  }
+
+  /** Jobs waiting to run: waiting, prioritized and delayed (as BullMQ's `count`). */
+  count(): Promise<number> {
+    return this.getJobCountByTypes('waiting', 'prioritized', 'delayed');
+  }
+
+  getWaiting(start = 0, end = -1) {
+    return this.getJobs(['waiting'], start, end, true);
+  }
+
+  getActive(start = 0, end = -1) {
+    return this.getJobs(['active'], start, end, true);
+  }
+
+  getDelayed(start = 0, end = -1) {
+    return this.getJobs(['delayed'], start, end, true);
+  }
+
+  getCompleted(start = 0, end = -1) {
+    return this.getJobs(['completed'], start, end, false);
+  }
+
+  getFailed(start = 0, end = -1) {
+    return this.getJobs(['failed'], start, end, false);
+  }
+
+  getJobLogs(id: string, start = 0, end = -1, asc = true): Promise<{ logs: string[]; count: number }> {
+    return this.engine.queues.getJobLogs(this.name, String(id), start, end, asc);
+  }
+
+  async pause(): Promise<void> {
+    await this.engine.queues.pause(this.name);
+    this.emit('paused');
+  }
+
+  async resume(): Promise<void> {
+    await this.engine.queues.resume(this.name);
+    this.emit('resumed');
+  }
+
+  isPaused(): Promise<boolean> {
+    return this.engine.queues.isPaused(this.name);
+  }
+
+  /** Removes waiting jobs, and delayed ones with `delayed = true`. Active jobs are left to finish. */
+  async drain(delayed = false): Promise<void> {
+    await this.engine.queues.drain(this.name, delayed);
+  }
+
+  /** Removes up to `limit` jobs of `type` older than `grace` ms; returns their ids. */
+  async clean(grace: number, limit: number, type: string = 'completed'): Promise<string[]> {
+    const args = parseInput(
+      z.tuple([z.number().int().min(0), z.number().int().min(0), cleanStateSchema]),
+      [grace, limit, type],
+      'clean',
+    );
+    const state = (args[2] === 'wait' || args[2] === 'paused' ? 'waiting' : args[2]) as JobState;
+    const ids = await this.engine.queues.clean(this.name, args[0], args[1], state);
+    this.emit('cleaned', ids, type);
+    return ids;
+  }
+
+  async obliterate(opts: { force?: boolean } = {}): Promise<void> {
+    await this.engine.queues.obliterate(this.name, opts.force ?? false);
+  }
+
+  async retryJobs(opts: { state?: 'failed' | 'completed'; count?: number; timestamp?: number } = {}): Promise<void> {
+    const parsed = parseInput(
+      z.strictObject({
+        state: z.enum(['failed', 'completed']).optional(),
+        count: z.number().int().min(1).optional(),
+        timestamp: z.number().int().min(0).optional(),
+      }),
+      opts,
+      'opts',
+    );
+    await this.engine.queues.retryJobs(this.name, parsed.state ?? 'failed', parsed.count ?? 1000, parsed.timestamp);
+  }
+
+  async promoteJobs(opts: { count?: number } = {}): Promise<void> {
+    const parsed = parseInput(z.strictObject({ count: z.number().int().min(1).optional() }), opts, 'opts');
+    await this.engine.queues.promoteJobs(this.name, parsed.count ?? 1000);
+  }
+
+  async remove(id: string): Promise<number> {
+    return (await this.engine.queues.remove(this.name, String(id))) ? 1 : 0;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.lease.release();
+  }
+}

@@ -1,0 +1,13 @@
+import { z } from 'zod';
+
+export const engineOptionsSchema = z.strictObject({
+  path: z.string({ error: 'path must be a file path or ":memory:"' }).min(1, { error: 'path must be a file path or ":memory:"' }),
+  durability: z.enum(['normal', 'full']).optional(),
+  clock: z.custom<{ now(): number }>((v) => typeof (v as { now?: unknown })?.now === 'function', { error: 'clock must be an object with now(): number' }).optional(),
+  logger: z.custom<object>((v) => typeof v === 'object' && v !== null, { error: 'logger must be an object' }).optional(),
+  idleCheckInterval: z.number().int().min(1).max(60_000).optional(),
+  changePollInterval: z.number().int().min(1).max(60_000).optional(),
+  busyTimeout: z.number().int().min(0).optional(),
+});
+
+export type QueueEngineOptions = z.input<typeof engineOptionsSchema>;

@@ -1,0 +1,92 @@
+import { Container } from 'inversify';
+import { resolve } from 'node:path';
+import { CHANGE_FEED, type ChangeFeed } from '../../core/application/ports/change-feed.port.js';
+import { CLOCK, type Clock } from '../../core/application/ports/clock.port.js';
+import { EVENT_BUS, type EventBus } from '../../core/application/ports/event-bus.port.js';
+import type { Logger } from '../../core/application/ports/logger.port.js';
+import { JobQueueService } from '../../core/application/services/job-queue.service.js';
+import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
+import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
+import { systemClock } from '../../infrastructure/clock/system-clock.js';
+import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
+import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
+import { parseInput } from '../validation/parse-input.js';
+import { engineOptionsSchema, type QueueEngineOptions } from './engine-options.schema.js';
+import { applicationModule, infrastructureModule } from './engine-modules.js';
+
+/** Something the engine closes when it closes (workers first, so they can finish their jobs). */
+export interface EngineAttachment {
+  close(): Promise<void>;
+}
+
+/**
+ * One store file and the services on it. The composition root: the only place that touches the
+ * Inversify container; each engine has its own, so two engines on two files never share state.
+ */
+export class QueueEngine {
+  readonly path: string;
+  readonly clock: Clock;
+  readonly queues: JobQueueService;
+  readonly workers: JobWorkerService;
+  readonly scheduler: QueueSchedulerService;
+  readonly events: EventBus;
+  private readonly changes: ChangeFeed;
+  private readonly attachments = new Set<EngineAttachment>();
+  private closing: Promise<void> | undefined;
+
+  /** @internal use createQueueEngine */
+  constructor(
+    private readonly db: SqliteDb,
+    options: QueueEngineOptions,
+  ) {
+    this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+    const settings = {
+      idleCheckInterval: options.idleCheckInterval ?? 250,
+      changePollInterval: options.changePollInterval ?? 20,
+    };
+    const container = new Container();
+    container.load(
+      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings),
+      applicationModule(settings),
+    );
+    this.clock = container.get<Clock>(CLOCK);
+    this.queues = container.get(JobQueueService);
+    this.workers = container.get(JobWorkerService);
+    this.scheduler = container.get(QueueSchedulerService);
+    this.events = container.get<EventBus>(EVENT_BUS);
+    this.changes = container.get<ChangeFeed>(CHANGE_FEED);
+    this.scheduler.start();
+  }
+
+  get closed(): boolean {
+    return this.closing !== undefined;
+  }
+
+  /** @internal Workers and queues register so `engine.close()` closes them first. */
+  attach(attachment: EngineAttachment): () => void {
+    this.attachments.add(attachment);
+    return () => this.attachments.delete(attachment);
+  }
+
+  /** Closes attached workers (gracefully), stops timers and closes the file. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      await Promise.all([...this.attachments].map((a) => a.close().catch(() => undefined)));
+      await this.scheduler.close();
+      this.changes.close();
+      this.db.close();
+    })();
+    return this.closing;
+  }
+}
+
+/** Opens (or creates) a store: `createQueueEngine({ path: './jobs.db' })` or `{ path: ':memory:' }`. */
+export async function createQueueEngine(options: QueueEngineOptions): Promise<QueueEngine> {
+  return openQueueEngineSync(options);
+}
+
+export function openQueueEngineSync(options: QueueEngineOptions): QueueEngine {
+  const parsed = parseInput(engineOptionsSchema, options, 'options');
+  const db = openSqliteDatabase(parsed.path, { durability: parsed.durability, busyTimeoutMs: parsed.busyTimeout });
+  return new QueueEngine(db, parsed);
+}
