@@ -11,19 +11,29 @@ import { JobQueueService } from '../../core/application/services/job-queue.servi
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
 import { WORK_SIGNAL, WorkSignal } from '../../core/application/services/work-signal.js';
-import { InProcessEventBus } from '../../infrastructure/events/in-process-event-bus.js';
+import { SqliteEventBus } from '../../infrastructure/events/sqlite-event-bus.js';
+import { EVENT_STREAM } from '../../core/application/ports/event-stream.port.js';
+import { EventsService } from '../../core/application/services/events.service.js';
 import type { SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
 import { SqliteChangeFeed } from '../../infrastructure/persistence/drizzle/sqlite-change-feed.js';
 import { SqliteJobRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-repository.js';
 import { SqliteQueueRepository } from '../../infrastructure/persistence/drizzle/sqlite-queue-repository.js';
 
 /** Adapters of one engine: the store file, its change feed, the event bus, clock and logger. */
-export function infrastructureModule(db: SqliteDb, clock: Clock, logger: Logger, settings: EngineSettings): ContainerModule {
+export function infrastructureModule(
+  db: SqliteDb,
+  clock: Clock,
+  logger: Logger,
+  settings: EngineSettings,
+  eventsMaxLen?: number,
+): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db));
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
-    bind(EVENT_BUS).toConstantValue(new InProcessEventBus());
+    const events = new SqliteEventBus(db, clock, logger, eventsMaxLen);
+    bind(EVENT_BUS).toConstantValue(events);
+    bind(EVENT_STREAM).toConstantValue(events);
     bind(CLOCK).toConstantValue(clock);
     bind(LOGGER).toConstantValue(logger);
   });
@@ -37,5 +47,6 @@ export function applicationModule(settings: EngineSettings): ContainerModule {
     bind(QueueSchedulerService).toSelf().inSingletonScope();
     bind(JobQueueService).toSelf().inSingletonScope();
     bind(JobWorkerService).toSelf().inSingletonScope();
+    bind(EventsService).toSelf().inSingletonScope();
   });
 }

@@ -7,6 +7,8 @@ import type { Logger } from '../../core/application/ports/logger.port.js';
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
+import { EventsService } from '../../core/application/services/events.service.js';
+import { EVENT_STREAM, type EventStream } from '../../core/application/ports/event-stream.port.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
 import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
@@ -30,6 +32,9 @@ export class QueueEngine {
   readonly workers: JobWorkerService;
   readonly scheduler: QueueSchedulerService;
   readonly events: EventBus;
+  /** The durable event stream (QueueEvents, dashboard). */
+  readonly eventStream: EventsService;
+  private readonly stream: EventStream;
   private readonly changes: ChangeFeed;
   private readonly attachments = new Set<EngineAttachment>();
   private closing: Promise<void> | undefined;
@@ -46,7 +51,13 @@ export class QueueEngine {
     };
     const container = new Container();
     container.load(
-      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings),
+      infrastructureModule(
+        db,
+        options.clock ?? systemClock,
+        (options.logger as Logger | undefined) ?? silentLogger,
+        settings,
+        options.events?.maxLen,
+      ),
       applicationModule(settings),
     );
     this.clock = container.get<Clock>(CLOCK);
@@ -55,6 +66,8 @@ export class QueueEngine {
     this.scheduler = container.get(QueueSchedulerService);
     this.events = container.get<EventBus>(EVENT_BUS);
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);
+    this.eventStream = container.get(EventsService);
+    this.stream = container.get<EventStream>(EVENT_STREAM);
     this.scheduler.start();
   }
 
@@ -74,6 +87,7 @@ export class QueueEngine {
       await Promise.all([...this.attachments].map((a) => a.close().catch(() => undefined)));
       await this.scheduler.close();
       this.changes.close();
+      await this.stream.flush(); // events published during shutdown are still stored
       this.db.close();
     })();
     return this.closing;
