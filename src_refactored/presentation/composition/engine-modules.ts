@@ -14,6 +14,11 @@ import { WORK_SIGNAL, WorkSignal } from '../../core/application/services/work-si
 import { SqliteEventBus } from '../../infrastructure/events/sqlite-event-bus.js';
 import { EVENT_STREAM } from '../../core/application/ports/event-stream.port.js';
 import { EventsService } from '../../core/application/services/events.service.js';
+import { QueueInsightsService } from '../../core/application/services/queue-insights.service.js';
+import { JOB_SEARCH_REPOSITORY } from '../../core/application/ports/job-search.port.js';
+import { METRICS_REPOSITORY } from '../../core/application/ports/metrics-repository.port.js';
+import { SqliteJobSearch } from '../../infrastructure/persistence/drizzle/sqlite-job-search.js';
+import { SqliteMetricsRepository } from '../../infrastructure/persistence/drizzle/sqlite-metrics-repository.js';
 import type { SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
 import { SqliteChangeFeed } from '../../infrastructure/persistence/drizzle/sqlite-change-feed.js';
 import { SqliteJobRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-repository.js';
@@ -30,6 +35,8 @@ export function infrastructureModule(
   return new ContainerModule(({ bind }) => {
     bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db));
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
+    bind(JOB_SEARCH_REPOSITORY).toConstantValue(new SqliteJobSearch(db));
+    bind(METRICS_REPOSITORY).toConstantValue(new SqliteMetricsRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
     const events = new SqliteEventBus(db, clock, logger, eventsMaxLen);
     bind(EVENT_BUS).toConstantValue(events);
@@ -48,5 +55,6 @@ export function applicationModule(settings: EngineSettings): ContainerModule {
     bind(JobQueueService).toSelf().inSingletonScope();
     bind(JobWorkerService).toSelf().inSingletonScope();
     bind(EventsService).toSelf().inSingletonScope();
+    bind(QueueInsightsService).toSelf().inSingletonScope();
   });
 }

@@ -8,6 +8,7 @@ import { JobQueueService } from '../../core/application/services/job-queue.servi
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
 import { EventsService } from '../../core/application/services/events.service.js';
+import { QueueInsightsService } from '../../core/application/services/queue-insights.service.js';
 import { EVENT_STREAM, type EventStream } from '../../core/application/ports/event-stream.port.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
@@ -34,6 +35,8 @@ export class QueueEngine {
   readonly events: EventBus;
   /** The durable event stream (QueueEvents, dashboard). */
   readonly eventStream: EventsService;
+  /** Job lists, metrics and queue listings for UIs (searchJobs, getMetrics, CLI, dashboard). */
+  readonly insights: QueueInsightsService;
   private readonly stream: EventStream;
   private readonly changes: ChangeFeed;
   private readonly attachments = new Set<EngineAttachment>();
@@ -68,6 +71,7 @@ export class QueueEngine {
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);
     this.eventStream = container.get(EventsService);
     this.stream = container.get<EventStream>(EVENT_STREAM);
+    this.insights = container.get(QueueInsightsService);
     this.scheduler.start();
   }
 

@@ -3,6 +3,7 @@ import type { LockRef, LockRenewal, StalledSweep } from '../../../core/applicati
 import { STALLED_LIMIT_REASON } from '../../../core/domain/job/job-errors.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
+import type { FinishedTimes, SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
 import { FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
 
@@ -11,6 +12,8 @@ const AGE_TRIM_BATCH = 1000;
 
 const FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
 const UNLOCK = `lock_token = NULL, locked_until = NULL`;
+/** What the metrics need of a finished job (wait and processing time), read by the same statement. */
+const TIMES = `RETURNING timestamp, delay, processed_on`;
 
 /**
  * The worker hot path: claim, settle (complete / fail / retry), lock renewal and stalled recovery.
@@ -23,6 +26,7 @@ export class SqliteJobLifecycle {
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly metrics: SqliteMetricsRecorder,
   ) {
     this.s = {
       // One statement: pick the first `limit` ready jobs in index order and lock them. The NOT EXISTS
@@ -35,15 +39,15 @@ export class SqliteJobLifecycle {
                       ORDER BY priority, seq LIMIT @limit)
          RETURNING *`,
       ),
-      complete: db.prepare(
+      complete: db.prepare<Record<string, unknown>, FinishedTimes>(
         `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} ${TIMES}`,
       ),
-      fail: db.prepare(
+      fail: db.prepare<Record<string, unknown>, FinishedTimes>(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, stacktrace = @stack, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} ${TIMES}`,
       ),
-      removeFinished: db.prepare(`DELETE FROM jobs WHERE ${FENCE}`),
+      removeFinished: db.prepare<Record<string, unknown>, FinishedTimes>(`DELETE FROM jobs WHERE ${FENCE} ${TIMES}`),
       retry: db.prepare(
         `UPDATE jobs SET state = CASE WHEN @runAt IS NOT NULL THEN 'delayed' ELSE ${READY_STATE_OF_ROW} END,
                 run_at = @runAt, seq = ${RESEQUENCE}, failed_reason = @reason, stacktrace = @stack,
@@ -90,21 +94,25 @@ export class SqliteJobLifecycle {
 
   settle(commands: readonly SettleCommand[], now: number): boolean[] {
     const trims = new Map<string, { queue: string; state: 'completed' | 'failed'; retention: Retention }>();
+    this.metrics.discard();
     const accepted = commands.map((c) => {
       const fence = { queue: c.queue, id: c.id, token: c.token };
       switch (c.kind) {
         case 'complete':
         case 'fail': {
           const state = c.kind === 'complete' ? 'completed' : 'failed';
-          if (c.retention.count === 0) return this.s.removeFinished.run(fence).changes === 1;
-          const changed =
-            c.kind === 'complete'
-              ? this.s.complete.run({ ...fence, value: c.returnvalueJson, now })
-              : this.s.fail.run({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
-          if (changed.changes === 1 && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
+          const times =
+            c.retention.count === 0
+              ? this.s.removeFinished.get(fence)
+              : c.kind === 'complete'
+                ? this.s.complete.get({ ...fence, value: c.returnvalueJson, now })
+                : this.s.fail.get({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
+          if (times === undefined) return false;
+          this.metrics.observe(c.queue, state, times, now);
+          if (c.retention.count !== 0 && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
             trims.set(`${c.queue}\u0000${state}`, { queue: c.queue, state, retention: c.retention });
           }
-          return changed.changes === 1;
+          return true;
         }
         case 'retry': {
           const seq = c.runAt === null ? this.counters.nextSeq(c.queue) : 0;
@@ -115,6 +123,7 @@ export class SqliteJobLifecycle {
     });
     // One trim per (queue, state) per batch: a burst of completions pays for retention once.
     for (const { queue, state, retention } of trims.values()) this.applyRetention(queue, state, retention, now);
+    this.metrics.flush();
     return accepted;
   }
 
@@ -136,8 +145,11 @@ export class SqliteJobLifecycle {
 
   recoverStalled(queue: string, now: number, maxStalledCount: number): StalledSweep {
     const toRef = (r: { queue: string; job_id: string }) => ({ queue: r.queue, id: r.job_id });
+    this.metrics.discard();
     const failed = this.s.stalledOverLimit.all({ queue, now, max: maxStalledCount, reason: STALLED_LIMIT_REASON }).map(toRef);
     const recovered = this.s.stalledToWaiting.all({ queue, now }).map(toRef);
+    for (const job of failed) this.metrics.observe(job.queue, 'failed', undefined, now);
+    this.metrics.flush();
     return { recovered, failed };
   }
 }

@@ -20,6 +20,7 @@ import { SqliteJobLifecycle } from './sqlite-job-lifecycle.js';
 import { SqliteJobQueries } from './sqlite-job-queries.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import { SqliteQueueCounters } from './sqlite-queue-counters.js';
+import { SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
 
 /**
@@ -37,7 +38,7 @@ export class SqliteJobRepository implements IJobRepository {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
     this.writer = new SqliteJobWriter(db, counters);
-    this.lifecycle = new SqliteJobLifecycle(db, counters);
+    this.lifecycle = new SqliteJobLifecycle(db, counters, new SqliteMetricsRecorder(db));
     this.queries = new SqliteJobQueries(db);
     this.admin = new SqliteJobAdmin(db, counters);
   }
