@@ -104,7 +104,7 @@ describe('queue.searchJobs', () => {
     const engine: QueueEngine = await createQueueEngine({ path });
     await engine.close();
     const db = new Database(path);
-    cleanups.push(temp.cleanup, () => db.close());
+    cleanups.push(temp.cleanup, () => void db.close());
     const statements: string[] = [];
     const spy = new Proxy(db, {
       get: (target, prop) => (prop === 'prepare' ? (sql: string) => (statements.push(sql), target.prepare(sql)) : Reflect.get(target, prop)),
