@@ -10,6 +10,8 @@ export type { QueueEventsListener } from './presentation/api/queue-events-listen
 export type { SearchJobsOptions } from './presentation/validation/search-jobs.schema.js';
 export type { SearchJobsResult, MetricsResult } from './core/application/services/queue-insights.service.js';
 export { registerPrometheusMetrics } from './presentation/metrics/prom-client-collector.js';
+export { createDashboard, type Dashboard, type DashboardOptions } from './presentation/dashboard/dashboard-handler.js';
+export { startDashboard, type RunningDashboard, type StartDashboardOptions } from './presentation/dashboard/start-dashboard.js';
 export type { JobsOptions, KeepJobs, BackoffOptions } from './core/domain/job/job-options.js';
 export type { JobState, JobStateOrUnknown } from './core/domain/job/job-state.js';
 export type { Clock } from './core/application/ports/clock.port.js';
