@@ -67,7 +67,7 @@ async function search(): Promise<void> {
   await time('all states, page of 50', { limit: 50, counts: false });
   await time('failed only', { states: ['failed'], limit: 50, counts: false });
   await time('name = task-7', { name: 'task-7', limit: 50, counts: false });
-  await time('failed, dataQuery user.id = 42', { states: ['failed'], dataQuery: { 'user.id': 42 }, limit: 50, counts: false });
+  await time('failed, dataQuery user.id = 43', { states: ['failed'], dataQuery: { 'user.id': 43 }, limit: 50, counts: false });
   await time('with counts', { states: ['failed', 'waiting'], limit: 50 });
   await queue.close();
   await reader.close();

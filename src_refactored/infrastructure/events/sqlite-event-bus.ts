@@ -57,7 +57,13 @@ export class SqliteEventBus implements EventBus, EventStream {
     this.trimEvery = Math.max(1, Math.min(1000, Math.ceil(maxLen / 10)));
     const columns = 'id, queue, event, job_id, payload, timestamp';
     this.s = {
-      insert: db.prepare('INSERT INTO events (queue, event, job_id, payload, timestamp) VALUES (?, ?, ?, ?, ?)'),
+      // The whole batch in ONE statement, as a JSON array of [queue, event, jobId, payload, timestamp]:
+      // row-by-row .run() cost ~3x more per event (JS↔C crossings). Rows are inserted in array order, so
+      // under the write lock they get consecutive ids ending at lastInsertRowid.
+      insertBatch: db.prepare(
+        `INSERT INTO events (queue, event, job_id, payload, timestamp)
+         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) ORDER BY key`,
+      ),
       // The id of the newest event beyond maxLen: walks events_queue backwards maxLen steps.
       cutoff: db.prepare<[string, number], number>('SELECT id FROM events WHERE queue = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
       trim: db.prepare(
@@ -141,12 +147,14 @@ export class SqliteEventBus implements EventBus, EventStream {
   }
 
   private write(batch: readonly (QueueEventRecord & { timestamp: number })[]): Required<QueueEventRecord>[] {
-    const result = batch.map((event) => {
+    const rows = batch.map((event) => {
       const { jobId, ...payload } = event.args;
-      const info = this.s.insert.run(event.queue, event.event, jobId ?? null, JSON.stringify(payload), event.timestamp);
       this.sinceTrim.set(event.queue, (this.sinceTrim.get(event.queue) ?? 0) + 1);
-      return { queue: event.queue, event: event.event, args: event.args, id: String(info.lastInsertRowid) };
+      return [event.queue, event.event, jobId ?? null, JSON.stringify(payload), event.timestamp];
     });
+    const last = Number(this.s.insertBatch.run(JSON.stringify(rows)).lastInsertRowid);
+    const first = last - batch.length + 1;
+    const result = batch.map((event, i) => ({ queue: event.queue, event: event.event, args: event.args, id: String(first + i) }));
     for (const [queue, count] of this.sinceTrim) {
       if (count < this.trimEvery) continue;
       this.sinceTrim.set(queue, 0);
