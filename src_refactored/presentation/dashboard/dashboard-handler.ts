@@ -68,6 +68,7 @@ export function createDashboard(engine: QueueEngine, opts: DashboardOptions = {}
   const live = new DashboardLive(engine);
 
   async function route(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+    if (!url.pathname.startsWith(base)) return send(res, 404, 'application/json', JSON.stringify({ error: 'Not found.' }));
     const path = url.pathname.slice(base.length) || '/';
     if (req.method === 'GET') {
       switch (path) {
