@@ -112,6 +112,42 @@ describe('durable QueueEvents', () => {
     await expect(slow.waitUntilFinished(events, 50)).rejects.toThrow(`Job wait ${slow.id} timed out before finishing`);
   });
 
+  it('carries BullMQ payloads for queue management events, read from another engine', async () => {
+    const { producer, observer } = await twoEngines();
+    const events = new QueueEvents('ops', { connection: observer });
+    await events.waitUntilReady();
+    const seen: Seen[] = [];
+    record(events, seen);
+    const queue = new Queue('ops', { connection: producer });
+    cleanups.push(() => queue.close());
+    const later = await queue.add('later', {}, { delay: 60_000, jobId: 'later-1' });
+    await queue.add('later', {}, { jobId: 'later-1' });
+    await queue.remove('later-1');
+    await queue.pause();
+    await queue.resume();
+    const flaky = await queue.add('flaky', {}, { attempts: 2 });
+    const worker = new Worker('ops', async () => {
+      throw new Error('always');
+    }, { connection: producer });
+    cleanups.push(() => worker.close());
+    await until(() => seen.some((s) => s.event === 'drained'));
+    await queue.clean(0, 10, 'failed');
+    await until(() => seen.some((s) => s.event === 'cleaned'));
+
+    const args = (event: string) => seen.filter((s) => s.event === event).map((s) => s.args);
+    expect(args('delayed')).toEqual([{ jobId: 'later-1', delay: later.timestamp + 60_000 }]);
+    expect(args('duplicated')).toEqual([{ jobId: 'later-1' }]);
+    expect(args('removed')).toEqual([{ jobId: 'later-1' }]);
+    expect(args('paused')).toEqual([{}]);
+    expect(args('resumed')).toEqual([{}]);
+    expect(args('failed')).toEqual([{ jobId: flaky.id, failedReason: 'always', prev: 'active' }]);
+    expect(args('retries-exhausted')).toEqual([{ jobId: flaky.id, attemptsMade: 2 }]);
+    expect(args('waiting').filter((a) => a.jobId === flaky.id)).toEqual([{ jobId: flaky.id }, { jobId: flaky.id, prev: 'active' }]);
+    expect(args('drained')).toEqual([{}]);
+    expect(args('cleaned')).toEqual([{ count: 1 }]);
+    await events.close();
+  });
+
   it('trims each queue to about maxLen events with bounded work', async () => {
     const temp = tempDir();
     const engine = await createQueueEngine({ path: join(temp.dir, 't.db'), events: { maxLen: 100 } });

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
-import { Queue, Worker, registerPrometheusMetrics } from '../../src_refactored/index.js';
+import { Queue, ValidationError, Worker, registerPrometheusMetrics } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { openEngine, until } from '../support/engine-fixture.js';
 import { parsePrometheusText } from '../support/prometheus-text-parser.js';
@@ -70,6 +70,9 @@ describe('metrics', () => {
     expect(bucket('2.5')).toBe(3); // slow took 1.5 s
     expect(processing.samples.find((s) => s.name.endsWith('_sum'))!.value).toBe(1.5);
     expect(families.get('bullite_job_wait_seconds')!.samples.find((s) => s.name.endsWith('_count'))!.value).toBe(3);
+    const labelled = parsePrometheusText(await queue.exportPrometheusMetrics({ env: 'prod' }));
+    expect(labelled.get('bullite_jobs_failed_total')!.samples[0].labels).toEqual({ env: 'prod', queue: 'm"q' });
+    await expect(queue.exportPrometheusMetrics({ 'bad-label': 'x' })).rejects.toThrow(ValidationError);
   });
 
   it('registers the same figures in a prom-client registry', async () => {

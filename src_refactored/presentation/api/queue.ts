@@ -215,8 +215,9 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   }
 
   /** Prometheus text exposition of this queue (jobs by state, totals, processing and wait histograms). */
-  async exportPrometheusMetrics(): Promise<string> {
-    return formatExposition(await collectFigures(this.engine, [this.name]));
+  async exportPrometheusMetrics(globalVariables?: Record<string, string>): Promise<string> {
+    const labels = parseInput(z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).optional(), globalVariables, 'globalVariables');
+    return formatExposition(await collectFigures(this.engine, [this.name]), labels);
   }
 
   async close(): Promise<void> {

@@ -69,15 +69,18 @@ function labelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
 }
 
-/** Prometheus text exposition format 0.0.4 for the given queues' figures. */
-export function formatExposition(figures: readonly QueueFigures[]): string {
+/**
+ * Prometheus text exposition format 0.0.4 for the given queues' figures. `globalLabels` (BullMQ's
+ * `globalVariables`) are added to every sample, e.g. `{ env: 'prod' }`.
+ */
+export function formatExposition(figures: readonly QueueFigures[], globalLabels: Record<string, string> = {}): string {
   const lines: string[] = [];
   const samples = samplesOf(figures);
   for (const key of Object.keys(METRICS) as (keyof typeof METRICS)[]) {
     const { name, help, type } = METRICS[key];
     lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
     for (const s of samples[key]) {
-      const labels = Object.entries(s.labels).map(([k, v]) => `${k}="${labelValue(v)}"`);
+      const labels = Object.entries({ ...globalLabels, ...s.labels }).map(([k, v]) => `${k}="${labelValue(v)}"`);
       lines.push(`${s.name}{${labels.join(',')}} ${s.value}`);
     }
   }
