@@ -63,11 +63,16 @@ describe('dashboard in headless chromium', () => {
     temp.cleanup();
   });
 
-  it('lists the jobs of a queue per state', async () => {
+  it('lists the jobs of a queue per state, and searches them by data field', async () => {
     await page.goto(dashboard.url);
     await page.locator('.queue[data-queue="emails"]').waitFor();
     await page.locator('.tab[data-state="completed"]').click();
     await expect.poll(() => page.locator('#jobs tr.job td:nth-child(2)').allTextContents()).toEqual(['digest', 'welcome']);
+    await page.locator('#search-data').fill('items=3');
+    await page.getByRole('button', { name: 'Search' }).click();
+    await expect.poll(() => page.locator('#jobs tr.job td:nth-child(2)').allTextContents()).toEqual(['digest']);
+    await page.locator('#search-data').fill('');
+    await page.getByRole('button', { name: 'Search' }).click();
     await page.locator('.tab[data-state="delayed"]').click();
     await expect.poll(() => page.locator('#jobs tr.job td:nth-child(2)').allTextContents()).toEqual(['reminder']);
   });
