@@ -27,3 +27,7 @@ export {
 } from './core/domain/job/job-errors.js';
 export { CancelledError, WorkerClosedError } from './core/domain/job/cancel-errors.js';
 export { DatabaseOpenError, StorageError } from './infrastructure/persistence/drizzle/database-errors.js';
+export { defineJob, createTypedWorker, JobDefinition, type JobDefinitionSpec, type BoundHandler } from './presentation/typed/define-job.js';
+export { JobDataValidationError, type Problem } from './presentation/typed/job-data-validation.error.js';
+export { createTaskTool, type TaskTool, type SubmitResult } from './presentation/recipes/task-tool.js';
+export { createAgentExecutor, AGENT_STAGES, type AgentContext, type AgentSpec, type AgentStage, type AgentExecutor, type AgentJobData } from './presentation/recipes/agent-executor.js';
