@@ -7,6 +7,8 @@ import { DashboardApi, type ApiResult } from './dashboard-api.js';
 import { DashboardLive } from './dashboard-live.js';
 import { dashboardPage } from './dashboard-page.js';
 import { checkRequest, newToken } from './dashboard-security.js';
+import { parseInput } from '../validation/parse-input.js';
+import { dashboardOptionsSchema } from '../validation/observability-options.schema.js';
 
 export interface DashboardOptions {
   /** Access token; a random one by default. Every request must carry it (see dashboard-security.ts). */
@@ -61,7 +63,8 @@ async function readJson(req: IncomingMessage): Promise<Record<string, unknown>> 
  * The dashboard as an embeddable request handler (node:http, no framework): one static page plus a
  * JSON API, Prometheus metrics and a server-sent event stream, all behind the token.
  */
-export function createDashboard(engine: QueueEngine, opts: DashboardOptions = {}): Dashboard {
+export function createDashboard(engine: QueueEngine, options: DashboardOptions = {}): Dashboard {
+  const opts = parseInput(dashboardOptionsSchema, options, 'opts');
   const token = opts.token ?? newToken();
   const base = (opts.basePath ?? '').replace(/\/$/, '');
   const api = new DashboardApi(engine);

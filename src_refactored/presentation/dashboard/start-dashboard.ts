@@ -2,6 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { QueueEngine } from '../composition/queue-engine.js';
 import { createDashboard, type DashboardOptions } from './dashboard-handler.js';
+import { parseInput } from '../validation/parse-input.js';
+import { startDashboardOptionsSchema } from '../validation/observability-options.schema.js';
 
 export interface StartDashboardOptions extends Omit<DashboardOptions, 'basePath'> {
   /** Interface to listen on; default 127.0.0.1 (only this machine can connect). */
@@ -19,7 +21,8 @@ export interface RunningDashboard {
 }
 
 /** Serves the dashboard on its own HTTP server (what `bullite dashboard` runs). */
-export async function startDashboard(engine: QueueEngine, opts: StartDashboardOptions = {}): Promise<RunningDashboard> {
+export async function startDashboard(engine: QueueEngine, options: StartDashboardOptions = {}): Promise<RunningDashboard> {
+  const opts = parseInput(startDashboardOptionsSchema, options, 'opts');
   const host = opts.host ?? '127.0.0.1';
   const server = createServer();
   await new Promise<void>((resolve, reject) => {

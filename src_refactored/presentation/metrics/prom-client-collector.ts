@@ -1,5 +1,7 @@
 import type { QueueEngine } from '../composition/queue-engine.js';
 import { METRICS, collectFigures, samplesOf, type Sample } from './prometheus-exposition.js';
+import { parseInput } from '../validation/parse-input.js';
+import { promCollectorOptionsSchema } from '../validation/observability-options.schema.js';
 
 /**
  * The part of prom-client's `Registry` this helper uses. Typed structurally, so bullite does not import
@@ -22,7 +24,8 @@ export interface PromCollectorOptions {
  *   import { register } from 'prom-client';
  *   registerPrometheusMetrics(register, engine);
  */
-export function registerPrometheusMetrics(registry: PromRegistryLike, engine: QueueEngine, opts: PromCollectorOptions = {}): void {
+export function registerPrometheusMetrics(registry: PromRegistryLike, engine: QueueEngine, options: PromCollectorOptions = {}): void {
+  const opts = parseInput(promCollectorOptionsSchema, options, 'opts');
   // prom-client calls get() on each metric of a scrape; the figures are read once per scrape.
   let pending: Promise<Record<keyof typeof METRICS, Sample[]>> | undefined;
   const read = () => {
