@@ -1,7 +1,7 @@
 // Observability costs, measured: run with `npx tsx tests/bench/observe-bench.ts [jobs] [searchRows]`.
-// 1) worker throughput (every job writes added/waiting/active/completed events and a metrics upsert);
-// 2) events: commits per event (one per event-loop turn) read from the WAL's commit counter;
-// 3) searchJobs over `searchRows` stored jobs: a page of 50, with and without filters.
+// 1) worker throughput (every job writes added/waiting/active/completed events and its metrics upserts);
+// 2) searchJobs over `searchRows` stored jobs: a page of 50 and the next one, with and without filters.
+// Figures from the dev machine are in docs/observability.md.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -67,7 +67,8 @@ async function search(): Promise<void> {
   await time('all states, page of 50', { limit: 50, counts: false });
   await time('failed only', { states: ['failed'], limit: 50, counts: false });
   await time('name = task-7', { name: 'task-7', limit: 50, counts: false });
-  await time('failed, dataQuery user.id = 43', { states: ['failed'], dataQuery: { 'user.id': 43 }, limit: 50, counts: false });
+  await time('failed, dataQuery user.id = 43 (1 in 500 failed jobs match)', { states: ['failed'], dataQuery: { 'user.id': 43 }, limit: 50, counts: false });
+  await time('failed, dataQuery user.id = 42 (no row matches: worst case)', { states: ['failed'], dataQuery: { 'user.id': 42 }, limit: 50, counts: false });
   await time('with counts', { states: ['failed', 'waiting'], limit: 50 });
   await queue.close();
   await reader.close();
