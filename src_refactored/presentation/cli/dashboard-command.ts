@@ -1,5 +1,4 @@
 import type { Command } from 'commander';
-import { startDashboard } from '../dashboard/start-dashboard.js';
 import { openCliEngine, type CommonOptions } from './cli-context.js';
 import { CliError, EXIT } from './cli-error.js';
 import { printJson, type CliIo } from './cli-output.js';
@@ -13,6 +12,7 @@ export function registerDashboardCommand(program: Command, common: (cmd: Command
       const port = Number(opts.port);
       if (!Number.isInteger(port) || port < 0 || port > 65535) throw new CliError(`--port must be 0…65535, got "${opts.port}".`, EXIT.usage);
       const engine = await openCliEngine(opts);
+      const { startDashboard } = await import('../dashboard/start-dashboard.js');
       let running;
       try {
         running = await startDashboard(engine, { host: opts.host, port });

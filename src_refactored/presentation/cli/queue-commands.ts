@@ -1,6 +1,5 @@
 import type { Command } from 'commander';
 import { JOB_STATES } from '../../core/domain/job/job-state.js';
-import { Queue } from '../api/queue.js';
 import { CliError, EXIT } from './cli-error.js';
 import { openCliEngine, withQueue, type CommonOptions } from './cli-context.js';
 import { printJson, printTable, ProgressBar, type CliIo } from './cli-output.js';
@@ -21,6 +20,7 @@ export function registerQueueCommands(program: Command, common: Common, io: CliI
   common(program.command('stats').description('jobs per state for every queue (or --queue), with totals')).action(async (opts: Opts) => {
     const engine = await openCliEngine(opts);
     try {
+      const { Queue } = await import('../api/queue.js');
       const names = opts.queue !== undefined ? [opts.queue] : await engine.insights.listQueues();
       const rows = [];
       for (const name of names) {
