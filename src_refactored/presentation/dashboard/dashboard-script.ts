@@ -180,6 +180,6 @@ let pending = null;
 const events = new EventSource(BASE + '/api/events?token=' + encodeURIComponent(token));
 events.addEventListener('open', () => { $('live').className = 'on'; $('live').textContent = 'live'; });
 events.addEventListener('error', () => { $('live').className = ''; $('live').textContent = 'reconnecting…'; });
-events.addEventListener('queue-event', () => { pending = pending || setTimeout(() => { pending = null; refresh(); }, 150); });
+events.addEventListener('queue-events', () => { pending = pending || setTimeout(() => { pending = null; refresh(); }, 50); });
 refresh();
 `;
