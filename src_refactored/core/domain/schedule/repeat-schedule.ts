@@ -49,20 +49,39 @@ export function validateRepeat(spec: RepeatSpec, now: number): void {
   }
 }
 
-/** The first slot strictly after `after` (ignoring start/end dates). */
-function slotAfter(spec: RepeatSpec, after: number): number {
+/** Missed cron slots walked one by one before giving up and computing from `after` directly. */
+const MAX_CRON_WALK = 1000;
+
+function cronFrom(spec: RepeatSpec, from: number) {
+  return CronExpressionParser.parse(spec.pattern!, { currentDate: new Date(from), tz: spec.tz });
+}
+
+/**
+ * The first slot strictly after `after` (ignoring start/end dates). For cron, `previous` (the slot that
+ * just ran) is the better starting point: cron-parser only knows that a repeated wall-clock hour (the
+ * October DST change) was already served when it walks from a slot inside it; asked from a time in the
+ * hour's second pass it would return 02:30 again. So the walk starts at `previous` and steps over missed
+ * slots, up to MAX_CRON_WALK of them (a long downtime then computes from `after`).
+ */
+function slotAfter(spec: RepeatSpec, after: number, previous?: number): number {
   if (spec.every !== undefined) {
     const offset = spec.offset ?? (spec.startDate !== undefined ? spec.startDate % spec.every : 0);
     return offset + (Math.floor((after - offset) / spec.every) + 1) * spec.every;
   }
-  // cron-parser applies the time zone's offsets, so DST gaps and repeated hours map to real instants once.
-  return CronExpressionParser.parse(spec.pattern!, { currentDate: new Date(after), tz: spec.tz }).next().getTime();
+  if (previous !== undefined && previous <= after) {
+    const walk = cronFrom(spec, previous);
+    for (let i = 0; i < MAX_CRON_WALK; i++) {
+      const slot = walk.next().getTime();
+      if (slot > after) return slot;
+    }
+  }
+  return cronFrom(spec, after).next().getTime();
 }
 
 /** The first slot at or after `from` that lies inside [startDate, endDate], or null when there is none. */
-function slotFrom(spec: RepeatSpec, from: number): number | null {
+function slotFrom(spec: RepeatSpec, from: number, previous?: number): number | null {
   const lowest = Math.max(from, spec.startDate ?? Number.NEGATIVE_INFINITY);
-  const slot = slotAfter(spec, lowest - 1);
+  const slot = slotAfter(spec, lowest - 1, previous);
   return spec.endDate !== undefined && slot > spec.endDate ? null : slot;
 }
 
@@ -83,5 +102,5 @@ export function firstRunAt(spec: RepeatSpec, now: number, iterations: number): n
  */
 export function nextRunAfter(spec: RepeatSpec, started: number, now: number, iterations: number): number | null {
   if (spec.limit !== undefined && iterations >= spec.limit) return null;
-  return slotFrom(spec, Math.max(started, now) + 1);
+  return slotFrom(spec, Math.max(started, now) + 1, started);
 }
