@@ -95,7 +95,7 @@ export interface IJobRepository {
   promoteDue(now: number): Promise<{ queue: string; ids: string[] }[]>;
   /** Earliest due time of any delayed job, or null. */
   nextDueAt(): Promise<number | null>;
-  /** Active jobs of `queue` whose lock expired before `now` (at most `limit`, earliest expiry first). */
+  /** Active jobs of `queue` whose lock expired before `now` (at most `limit`). */
   findStalled(queue: string, now: number, limit: number): Promise<StalledCandidate[]>;
   /**
    * Second pass: each decided job whose lock is unchanged since `findStalled` goes back to ready

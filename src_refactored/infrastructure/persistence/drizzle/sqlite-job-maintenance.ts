@@ -22,10 +22,11 @@ export class SqliteJobMaintenance {
 
   constructor(db: SqliteDb) {
     this.s = {
-      // Walks jobs_active (locked_until, partial on state = 'active') up to @now.
+      // Reads the queue's active jobs through jobs_active_queue (partial on state = 'active'); no ORDER BY:
+      // ordering by locked_until would sort them, and any expired ones will do (the rest come next sweep).
       candidates: db.prepare<{ queue: string; now: number; limit: number }, { job_id: string; locked_until: number; stalled_counter: number; opts: string }>(
         `SELECT job_id, locked_until, stalled_counter, opts FROM jobs
-         WHERE state = 'active' AND locked_until < @now AND queue = @queue ORDER BY locked_until LIMIT @limit`,
+         WHERE state = 'active' AND locked_until < @now AND queue = @queue LIMIT @limit`,
       ),
       // A stalled job keeps its seq: it was claimed first, so it goes back to the front of its priority.
       toReady: db.prepare(`UPDATE jobs SET state = ${READY_STATE_OF_ROW}, stalled_counter = stalled_counter + 1, ${UNLOCK} WHERE ${UNCHANGED}`),
