@@ -254,4 +254,17 @@ describe('job schedulers', () => {
     await h.step(5 * MINUTE, 1);
     expect(h.runs[0].data).toEqual({ r: 1 });
   });
+
+  it('a scheduler whose pending job was drained gets a new one for its next slot (the schedule does not stop)', async () => {
+    h = await schedulerHarness(T0);
+    await h.queue.upsertJobScheduler('kept-alive', { every: MINUTE });
+    await h.queue.drain(true);
+    expect(await h.pendingIds()).toEqual([]);
+    h.startWorker();
+    await h.step(MINUTE + 30_000, 0);
+    await until(async () => (await h.pendingIds()).length === 1);
+    expect(await h.pendingIds()).toEqual([`repeat:kept-alive:${T0 + 2 * MINUTE}`]);
+    await h.step(30_000, 1);
+    expect(h.runs.map((r) => r.slot)).toEqual([T0 + 2 * MINUTE]);
+  });
 });

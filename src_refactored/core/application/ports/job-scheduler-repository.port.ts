@@ -61,6 +61,8 @@ export interface IJobSchedulerRepository {
   count(queue: string): Promise<number>;
   /** Removes the scheduler and its pending job (a running iteration finishes). */
   remove(queue: string, id: string): Promise<boolean>;
+  /** Schedulers whose pending job was removed (drain, remove) get one for their next slot; returns those jobs. */
+  repairOrphans(now: number): Promise<JobRecord[]>;
 }
 
 export const JOB_SCHEDULER_REPOSITORY = Symbol.for('bullite.IJobSchedulerRepository');

@@ -12,7 +12,7 @@ import { StalledJobSweeper, type StalledWatch } from './stalled-job-sweeper.js';
 import { sweepRetention } from './retention-sweep.js';
 import { repeatJobId } from './repeat-iteration-planner.js';
 
-/** Age-based retention runs at most this often per watched queue (ms of clock time). */
+/** Age-based retention (per watched queue) and the scheduler repair run at most this often (ms of clock time). */
 const RETENTION_SWEEP_INTERVAL = 5_000;
 
 /**
@@ -41,6 +41,7 @@ export class QueueSchedulerService {
   private closed = false;
   private readonly sweepers = new Set<StalledJobSweeper>();
   private readonly nextRetentionAt = new Map<string, number>();
+  private nextRepairAt = 0;
 
   constructor(
     @inject(JOB_REPOSITORY) private readonly jobs: IJobRepository,
@@ -146,6 +147,7 @@ export class QueueSchedulerService {
       for (const jobId of ids) this.events.publish({ queue, event: 'waiting', args: { jobId, prev: 'delayed' } });
       this.signal.notify(queue);
     }
+    await this.repairSchedulers();
     for (const sweeper of this.sweepers) {
       if (sweeper.due()) await this.sweepStalled(sweeper);
       await this.sweepRetentionOf(sweeper.watch);
@@ -163,6 +165,14 @@ export class QueueSchedulerService {
       this.events.publish({ queue, event: 'failed', args: { jobId: id, failedReason: STALLED_LIMIT_REASON, prev: 'active' } });
     }
     if (recovered.length > 0) this.signal.notify(queue);
+  }
+
+  /** A scheduler whose pending job was drained or removed gets a new one (checked every few seconds). */
+  private async repairSchedulers(): Promise<void> {
+    const now = this.clock.now();
+    if (now < this.nextRepairAt) return;
+    this.nextRepairAt = now + RETENTION_SWEEP_INTERVAL;
+    for (const job of await this.schedulers.repairOrphans(now)) this.announceIteration(job.queue, job.id, job.name, job.runAt ?? now);
   }
 
   private async sweepRetentionOf(watch: StalledWatch): Promise<void> {

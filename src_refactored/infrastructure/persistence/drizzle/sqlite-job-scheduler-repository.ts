@@ -123,6 +123,12 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
         'SELECT * FROM job_schedulers WHERE queue = ? ORDER BY next_run IS NULL, next_run DESC, id DESC LIMIT ? OFFSET ?',
       ),
       count: db.prepare<[string], { c: number }>('SELECT count(*) AS c FROM job_schedulers WHERE queue = ?'),
+      // Schedulers whose pending job is gone (drained, removed by hand): one probe of jobs_queue_job_id each.
+      orphans: db.prepare<[], SchedulerRow>(
+        `SELECT s.* FROM job_schedulers s WHERE s.next_run IS NOT NULL AND NOT EXISTS (
+           SELECT 1 FROM jobs j WHERE j.queue = s.queue AND j.job_id = 'repeat:' || s.id || ':' || s.next_run
+             AND j.state IN ('delayed', 'waiting', 'prioritized', 'active'))`,
+      ),
     };
   }
 
@@ -163,6 +169,23 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
       const made = this.createIteration(scheduler, this.planner.next(scheduler, slot, now), now);
       this.s.advance.run({ queue: record.queue, id: schedulerId, slot, next: made?.slot ?? null, made: made ? 1 : 0 });
     }
+  }
+
+  /**
+   * Gives every scheduler whose pending job disappeared (a drain, a manual remove) a new one, for its
+   * next slot after now, so a schedule never stops silently. Returns the jobs created.
+   */
+  repairOrphans(now: number): Promise<JobRecord[]> {
+    return this.tx.write(() => {
+      const created: JobRecord[] = [];
+      for (const row of this.s.orphans.all()) {
+        const scheduler = toRecord(row);
+        const made = this.createIteration(scheduler, this.planner.next(scheduler, row.next_run!, now), now);
+        this.s.advance.run({ queue: row.queue, id: row.id, slot: row.next_run!, next: made?.slot ?? null, made: made ? 1 : 0 });
+        if (made !== null) created.push(made.job);
+      }
+      return created;
+    });
   }
 
   /**
