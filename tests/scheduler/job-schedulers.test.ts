@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Queue, ValidationError } from '../../src_refactored/index.js';
-import { openEngine, until } from '../support/engine-fixture.js';
+import { createQueueEngine, Queue, ValidationError, Worker } from '../../src_refactored/index.js';
+import { until } from '../support/engine-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { HOUR, MINUTE, iso, schedulerHarness } from './scheduler-harness.js';
 
@@ -30,7 +30,6 @@ describe('job schedulers', () => {
     let release!: () => void;
     const blocked = new Promise<void>((r) => (release = r));
     const seen: string[] = [];
-    const { Worker } = await import('../../src_refactored/index.js');
     const worker = new Worker(
       'sched',
       async (job) => {
@@ -186,10 +185,7 @@ describe('job schedulers', () => {
 
   it('two concurrent upserts of one id (two engines on one file) leave one scheduler and one pending job', async () => {
     h = await schedulerHarness(T0);
-    const clock = new FakeClock(T0);
-    const other = await openEngine('memory', { clock });
-    const { createQueueEngine } = await import('../../src_refactored/index.js');
-    const second = await createQueueEngine({ path: h.path, clock, idleCheckInterval: 10 });
+    const second = await createQueueEngine({ path: h.path, clock: new FakeClock(T0), idleCheckInterval: 10 });
     const q2 = new Queue('sched', { connection: second });
     try {
       await Promise.all([
@@ -207,7 +203,6 @@ describe('job schedulers', () => {
     } finally {
       await q2.close();
       await second.close();
-      await other.close();
     }
   });
 

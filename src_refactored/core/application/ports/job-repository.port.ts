@@ -95,14 +95,19 @@ export interface IJobRepository {
   promoteDue(now: number): Promise<{ queue: string; ids: string[] }[]>;
   /** Earliest due time of any delayed job, or null. */
   nextDueAt(): Promise<number | null>;
-  /** Active jobs of `queue` whose lock expired before `now` (at most `limit`). */
+  /**
+   * One-pass recovery: active jobs of `queue` whose lock expired before `now` go back to waiting
+   * (stalledCounter + 1), or fail past `maxStalledCount`. The engine's sweep uses the two-pass form below.
+   */
+  recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep>;
+  /** Active jobs of `queue` whose lock expired before `now` (at most `limit`): the first pass. */
   findStalled(queue: string, now: number, limit: number): Promise<StalledCandidate[]>;
   /**
    * Second pass: each decided job whose lock is unchanged since `findStalled` goes back to ready
    * (stalledCounter + 1) or fails with `job stalled more than allowable limit`; a renewed or re-claimed
    * job is left alone. Retention of the failed ones applies in the same transaction.
    */
-  recoverStalled(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep>;
+  recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep>;
   /** Keeps the finished jobs of `state` within `retention` (the periodic sweep for age rules); bounded work. */
   applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): Promise<void>;
   /** Options of the most recently finished job of `state`: its retention rule is the one in force. */

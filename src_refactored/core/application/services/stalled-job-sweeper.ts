@@ -66,7 +66,7 @@ export class StalledJobSweeper {
     this.marks = marks;
     this.confirmAt = marks.size === 0 ? undefined : Math.min(...[...marks.values()].map((m) => m.at)) + this.graceMs;
     if (decisions.length === 0) return { recovered: [], failed: [] };
-    return this.jobs.recoverStalled(this.watch.queue, decisions, now);
+    return this.jobs.recoverStalledJobs(this.watch.queue, decisions, now);
   }
 
   private decide(candidate: StalledCandidate): StalledDecision {

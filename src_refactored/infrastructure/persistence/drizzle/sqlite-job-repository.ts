@@ -159,7 +159,19 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.stalled.candidates(queue, now, limit));
   }
 
-  recoverStalled(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
+  recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep> {
+    return this.tx.write(() => {
+      const decisions = this.stalled.candidates(queue, now, -1).map((c) => ({
+        id: c.id,
+        lockedUntil: c.lockedUntil,
+        fail: c.stalledCounter + 1 > maxStalledCount,
+        retention: {},
+      }));
+      return this.stalled.recover(queue, decisions, now);
+    });
+  }
+
+  recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
     return this.tx.write(() => {
       const sweep = this.stalled.recover(queue, decisions, now);
       const failed = new Set(sweep.failed.map((f) => f.id));
