@@ -34,6 +34,19 @@ describe('stalled jobs', () => {
     return worker;
   }
 
+  /**
+   * Jumps the clock an hour past the running job's lock, waits until its worker renewed it and several
+   * stalled sweeps with their grace period passed (a bounded real wait: nothing is expected to happen),
+   * then lets the job finish.
+   */
+  async function jumpWhileRunning(clock: FakeClock, engine: QueueEngine, jobId: string, release: () => void) {
+    clock.advance(3600_000);
+    await until(async () => (await engine.queues.getJob('stall', jobId))!.lockedUntil! > clock.now());
+    await new Promise((r) => setTimeout(r, 400));
+    release();
+    await until(async () => (await engine.queues.getState('stall', jobId)) === 'completed');
+  }
+
   it('an expired lock goes back to waiting with stalledCounter + 1 and a stalled event; another worker completes it', async () => {
     const { clock, engine, queue } = await setup();
     const job = await queue.add('j', { v: 1 });
@@ -85,12 +98,7 @@ describe('stalled jobs', () => {
     worker.on('stalled', (id: string) => stalled.push(id));
     const job = await queue.add('long', {});
     await until(() => active.length === 1);
-    clock.advance(3600_000);
-    await until(async () => (await engine.queues.getJob('stall', job.id))!.lockedUntil! > clock.now());
-    // Several stalled sweeps and their grace period pass (bounded real wait: nothing is expected to happen).
-    await new Promise((r) => setTimeout(r, 400));
-    release();
-    await until(async () => (await queue.getJobState(job.id)) === 'completed');
+    await jumpWhileRunning(clock, engine, job.id, release);
     expect(stalled).toEqual([]);
     expect((await queue.getJob(job.id))?.stalledCounter).toBe(0);
   });
@@ -116,11 +124,7 @@ describe('stalled jobs', () => {
     await sweeper.pause(true);
     const stalled: string[] = [];
     sweeper.on('stalled', (id: string) => stalled.push(id));
-    clock.advance(3600_000);
-    await until(async () => (await engine.queues.getJob('stall', job.id))!.lockedUntil! > clock.now());
-    await new Promise((r) => setTimeout(r, 400));
-    release();
-    await until(async () => (await queue.getJobState(job.id)) === 'completed');
+    await jumpWhileRunning(clock, engine, job.id, release);
     expect(stalled).toEqual([]);
     expect(await queue.getJob(job.id)).toMatchObject({ returnvalue: 'alive', stalledCounter: 0 });
   });
