@@ -242,8 +242,10 @@ describe('job schedulers', () => {
     const job = await h.queue.add('report', { r: 1 }, { repeat: { pattern: '*/5 * * * *' }, attempts: 2 });
     expect(job.id).toBe(`repeat:report:*/5 * * * *:${T0 + 5 * MINUTE}`);
     expect(job.opts).toMatchObject({ attempts: 2, repeatJobKey: 'report:*/5 * * * *' });
+    expect(job.repeatJobKey).toBe('report:*/5 * * * *');
     await h.queue.add('report', { r: 1 }, { repeat: { pattern: '*/5 * * * *' }, attempts: 2 });
     expect(await h.queue.getJobSchedulersCount()).toBe(1);
+    await expect(h.queue.addBulk([{ name: 'x', data: {}, opts: { repeat: { every: 10 } } }])).rejects.toMatchObject({ field: 'jobs[0].opts.repeat' });
     await expect(h.queue.add('report', {}, { repeat: { every: 10, endDate: T0 - 1 } })).rejects.toThrow(
       'End date must be greater than current timestamp',
     );

@@ -10,6 +10,7 @@ import type { QueueEngine } from '../composition/queue-engine.js';
 import { jobNameSchema, jobsOptionsSchema, type JobsOptionsInput } from '../validation/job-options.schema.js';
 import { queueOptionsSchema } from '../validation/worker-options.schema.js';
 import { parseInput } from '../validation/parse-input.js';
+import { ValidationError } from '../../shared/bullite-error.js';
 import { Job } from './job.js';
 import { QueueJobSchedulers, type JobSchedulerJson } from './queue-job-schedulers.js';
 import type { RepeatOptionsInput } from '../validation/repeat-options.schema.js';
@@ -81,6 +82,11 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   async addBulk(jobs: { name: NameType; data: DataType; opts?: JobsOptionsInput }[]): Promise<Job<DataType, ResultType, NameType>[]> {
     if (!Array.isArray(jobs)) throw parseInput(z.array(z.unknown()), jobs, 'jobs');
     const inputs = jobs.map((j, i) => this.toInput(j?.name, j?.data, j?.opts, `jobs[${i}].`));
+    const repeating = inputs.findIndex((input) => (input.opts as { repeat?: unknown }).repeat !== undefined);
+    if (repeating >= 0) {
+      const field = `jobs[${repeating}].opts.repeat`;
+      throw new ValidationError(field, `${field}: addBulk does not create job schedulers; use add() or upsertJobScheduler()`);
+    }
     const records = await this.engine.queues.addBulk(this.name, inputs);
     return records.map((r) => new Job<DataType, ResultType, NameType>(this.engine, r));
   }
