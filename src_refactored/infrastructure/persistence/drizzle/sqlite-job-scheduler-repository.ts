@@ -175,7 +175,9 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
    * Gives every scheduler whose pending job disappeared (a drain, a manual remove) a new one, for its
    * next slot after now, so a schedule never stops silently. Returns the jobs created.
    */
-  repairOrphans(now: number): Promise<JobRecord[]> {
+  async repairOrphans(now: number): Promise<JobRecord[]> {
+    // Read first: the usual answer is "none", which then costs no write lock.
+    if (this.s.orphans.all().length === 0) return [];
     return this.tx.write(() => {
       const created: JobRecord[] = [];
       for (const row of this.s.orphans.all()) {
