@@ -266,4 +266,16 @@ describe('job schedulers', () => {
     await h.step(30_000, 1);
     expect(h.runs.map((r) => r.slot)).toEqual([T0 + 2 * MINUTE]);
   });
+
+  it('a clock that goes back does not repeat runs: the pending job waits for its slot', async () => {
+    h = await schedulerHarness(T0);
+    await h.queue.upsertJobScheduler('steady', { every: MINUTE });
+    h.startWorker();
+    await h.step(MINUTE, 1);
+    h.clock.set(T0 - 10 * MINUTE);
+    await h.step(12 * MINUTE, 2);
+    await h.step(MINUTE, 3);
+    expect(h.runs.map((r) => r.slot)).toEqual([T0 + MINUTE, T0 + 2 * MINUTE, T0 + 3 * MINUTE]);
+    expect(await h.pendingIds()).toEqual([`repeat:steady:${T0 + 4 * MINUTE}`]);
+  });
 });
