@@ -1,5 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ChildProcess } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { Queue, Worker } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { openEngine, until } from '../support/engine-fixture.js';
@@ -88,6 +89,7 @@ describe('crash recovery with real processes', () => {
       for (const rest of pool) rest.child.kill('SIGKILL');
       await queue.close();
       await opened.close();
+      rmSync(bundle, { force: true });
     }
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createQueueEngine, Queue } from '../../src_refactored/index.js';
@@ -45,6 +45,7 @@ describe('job schedulers in two processes', () => {
       await queue.close();
       await observer.close();
       temp.cleanup();
+      rmSync(bundle, { force: true });
     }
   });
 });
