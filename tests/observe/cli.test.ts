@@ -25,7 +25,7 @@ describe('bullite CLI (real binary, child process)', () => {
   const missing = join(temp.dir, 'nope', 'jobs.db');
   const text = join(temp.dir, 'notes.txt');
   // Read-only commands start together: each child pays Node + tsx start-up (~1 s, more on a busy machine).
-  let runs: Record<'stats' | 'list' | 'missing' | 'notDb' | 'noDb' | 'show99' | 'unknown', Run>;
+  let runs: Record<'stats' | 'list' | 'schedulers' | 'missing' | 'notDb' | 'noDb' | 'show99' | 'unknown', Run>;
 
   beforeAll(async () => {
     const engine = await createQueueEngine({ path: db });
@@ -39,20 +39,22 @@ describe('bullite CLI (real binary, child process)', () => {
     await nextEvent(worker, 'failed');
     await worker.close();
     await queue.add('later', {}, { delay: 3_600_000 });
+    await queue.upsertJobScheduler('hourly-digest', { every: 3_600_000 }, { name: 'digest', data: {} });
     expect(await queue.getJobState(failing.id)).toBe('failed');
     await queue.close();
     await engine.close();
     writeFileSync(text, 'hello, not a database at all, just some text that is long enough to have a header'.repeat(10));
-    const [stats, list, missingRun, notDb, noDb, show99, unknown] = await Promise.all([
+    const [stats, list, schedulers, missingRun, notDb, noDb, show99, unknown] = await Promise.all([
       bullite('stats', '--db', db),
       bullite('list', '--db', db, '--json', '--state', 'failed,completed'),
+      bullite('schedulers', '--db', db),
       bullite('stats', '--db', missing),
       bullite('list', '--db', text),
       bullite('stats'),
       bullite('show', '99', '--db', db),
       bullite('frobnicate', '--db', db),
     ]);
-    runs = { stats, list, missing: missingRun, notDb, noDb, show99, unknown };
+    runs = { stats, list, schedulers, missing: missingRun, notDb, noDb, show99, unknown };
   });
   afterAll(() => temp.cleanup());
 
@@ -61,7 +63,16 @@ describe('bullite CLI (real binary, child process)', () => {
     expect(code).toBe(0);
     const [header, row] = stdout.trim().split('\n');
     expect(header).toMatch(/^QUEUE\s+WAITING\s+PRIORITIZED\s+DELAYED\s+ACTIVE\s+WAITING-CHILDREN\s+COMPLETED\s+FAILED\s+PAUSED/);
-    expect(row.split(/\s+/)).toEqual(['emails', '0', '0', '1', '0', '0', '1', '1', 'no', '1', '1']);
+    // delayed: the 'later' job and the scheduler's pending iteration
+    expect(row.split(/\s+/)).toEqual(['emails', '0', '0', '2', '0', '0', '1', '1', 'no', '1', '1']);
+  });
+
+  it('schedulers lists job schedulers with their next run', async () => {
+    const { code, stdout } = runs.schedulers;
+    expect(code).toBe(0);
+    const [header, row] = stdout.trim().split('\n');
+    expect(header).toMatch(/^ID\s+JOB NAME\s+PATTERN \/ EVERY\s+NEXT RUN\s+ITERATIONS\s+LIMIT$/);
+    expect(row).toMatch(/^hourly-digest\s+digest\s+every 3600000 ms\s+\d{4}-\d\d-\d\d \d\d:\d\d:\d\dZ\s+\d+\s+-$/);
   });
 
   it('list --json prints the jobs and counts for scripts', async () => {

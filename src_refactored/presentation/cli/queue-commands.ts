@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { JOB_STATES } from '../../core/domain/job/job-state.js';
 import { CliError, EXIT } from './cli-error.js';
 import { openCliEngine, withQueue, type CommonOptions } from './cli-context.js';
-import { printJson, printTable, ProgressBar, type CliIo } from './cli-output.js';
+import { printJson, printTable, ProgressBar, time, type CliIo } from './cli-output.js';
 
 type Opts = CommonOptions & Record<string, unknown>;
 type Common = (cmd: Command) => Command;
@@ -79,20 +79,22 @@ export function registerQueueCommands(program: Command, common: Common, io: CliI
       });
     });
 
-  common(program.command('schedulers').description('job schedulers (repeatable jobs) of a queue')).action(async (opts: Opts) => {
+  common(program.command('schedulers').description('job schedulers (repeatable jobs) of a queue, by next run')).action(async (opts: Opts) => {
     await withQueue(opts, async (queue) => {
-      // Job schedulers come with their own change; until the Queue has them, say so plainly.
-      const api = queue as unknown as { getJobSchedulers?: () => Promise<Record<string, unknown>[]> };
-      if (typeof api.getJobSchedulers !== 'function') {
-        if (opts.json) return printJson(io, { available: false, schedulers: [] });
-        return void io.stdout.write('Job schedulers are not available in this build of bullite.\n');
-      }
-      const schedulers = await api.getJobSchedulers();
-      if (opts.json) return printJson(io, { available: true, schedulers });
+      const schedulers = await queue.getJobSchedulers(0, -1, true);
+      if (opts.json) return printJson(io, schedulers);
+      if (schedulers.length === 0) return void io.stdout.write(`queue ${queue.name} has no job schedulers\n`);
       printTable(
         io,
-        ['ID', 'PATTERN / EVERY', 'NEXT', 'ITERATIONS'],
-        schedulers.map((s) => [String(s.key ?? s.id ?? ''), String(s.pattern ?? s.every ?? ''), String(s.next ?? '-'), String(s.iterationCount ?? '-')]),
+        ['ID', 'JOB NAME', 'PATTERN / EVERY', 'NEXT RUN', 'ITERATIONS', 'LIMIT'],
+        schedulers.map((s) => [
+          s.id,
+          s.name,
+          s.pattern !== undefined ? `${s.pattern}${s.tz ? ` (${s.tz})` : ''}` : `every ${s.every} ms`,
+          s.next === undefined ? 'ended' : time(s.next),
+          s.iterationCount,
+          s.limit ?? '-',
+        ]),
       );
     });
   });

@@ -10,6 +10,7 @@ import { QueueSchedulerService } from '../../core/application/services/queue-sch
 import { EventsService } from '../../core/application/services/events.service.js';
 import { QueueInsightsService } from '../../core/application/services/queue-insights.service.js';
 import { EVENT_STREAM, type EventStream } from '../../core/application/ports/event-stream.port.js';
+import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
 import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
@@ -32,6 +33,7 @@ export class QueueEngine {
   readonly queues: JobQueueService;
   readonly workers: JobWorkerService;
   readonly scheduler: QueueSchedulerService;
+  readonly schedulers: JobSchedulerService;
   readonly events: EventBus;
   /** The durable event stream (QueueEvents, dashboard). */
   readonly eventStream: EventsService;
@@ -67,6 +69,7 @@ export class QueueEngine {
     this.queues = container.get(JobQueueService);
     this.workers = container.get(JobWorkerService);
     this.scheduler = container.get(QueueSchedulerService);
+    this.schedulers = container.get(JobSchedulerService);
     this.events = container.get<EventBus>(EVENT_BUS);
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);
     this.eventStream = container.get(EventsService);
