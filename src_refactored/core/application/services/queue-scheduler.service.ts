@@ -6,6 +6,7 @@ import { LOGGER, type Logger } from '../ports/logger.port.js';
 import { ENGINE_SETTINGS, type EngineSettings } from './engine-settings.js';
 import { WORK_SIGNAL, type WorkSignal } from './work-signal.js';
 import { STALLED_LIMIT_REASON } from '../../domain/job/job-errors.js';
+import { publishEffects } from './store-effects.js';
 
 /** What a worker registers so the engine sweeps its queue for stalled jobs. */
 export interface StalledWatch {
@@ -118,7 +119,7 @@ export class QueueSchedulerService {
     await watch.renewLocks();
     const now = this.clock.now();
     this.nextSweepAt.set(watch, now + watch.stalledInterval);
-    const { recovered, failed } = await this.jobs.recoverStalled(watch.queue, now, watch.maxStalledCount);
+    const { recovered, failed, effects } = await this.jobs.recoverStalled(watch.queue, now, watch.maxStalledCount);
     for (const { queue, id } of recovered) {
       this.events.publish({ queue, event: 'stalled', args: { jobId: id, prev: 'active' } });
       this.events.publish({ queue, event: 'waiting', args: { jobId: id, prev: 'active' } });
@@ -126,6 +127,7 @@ export class QueueSchedulerService {
     for (const { queue, id } of failed) {
       this.events.publish({ queue, event: 'failed', args: { jobId: id, failedReason: STALLED_LIMIT_REASON, prev: 'active' } });
     }
+    publishEffects(effects, this.events, this.signal);
     if (recovered.length > 0) this.signal.notify(watch.queue);
   }
 }

@@ -65,5 +65,6 @@ export async function settleCommandFor(
     return { command: { kind: 'retry', ...ref, failedReason, stacktrace, runAt: decision.runAt }, outcome };
   }
   const retention = retentionLimits(record.opts.removeOnFail ?? opts.removeOnFail, DEFAULT_REMOVE_ON_FAIL);
-  return { command: { kind: 'fail', ...ref, failedReason, stacktrace, retention }, outcome };
+  const deadLetter = record.opts.deadLetter?.queue;
+  return { command: { kind: 'fail', ...ref, failedReason, stacktrace, retention, deadLetter }, outcome };
 }

@@ -60,9 +60,10 @@ export class SqliteJobRepository implements IJobRepository {
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
     return this.tx.write(() => {
-      const accepted = this.lifecycle.settle(commands, now);
+      const effects: SettleResult['effects'] = [];
+      const accepted = this.lifecycle.settle(commands, now, effects);
       const claimed = next === undefined ? [] : this.lifecycle.claim(next, now);
-      return { accepted, claimed };
+      return { accepted, claimed, effects };
     });
   }
 
@@ -98,8 +99,8 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.queries.list(queue, states, start, end, asc));
   }
 
-  remove(queue: string, id: string): Promise<RemoveOutcome> {
-    return this.tx.write(() => this.admin.remove(queue, id));
+  remove(queue: string, id: string, now: number): Promise<RemoveOutcome> {
+    return this.tx.write(() => this.admin.remove(queue, id, now));
   }
 
   drain(queue: string, includeDelayed: boolean): Promise<number> {
