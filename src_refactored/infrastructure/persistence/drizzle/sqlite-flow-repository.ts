@@ -32,9 +32,9 @@ export class SqliteFlowRepository implements IFlowRepository {
     this.tx = new SqliteTransactor(db);
     this.writer = new SqliteJobWriter(db, new SqliteQueueCounters(db));
     this.s = {
-      // The primary key (parent_queue, parent_id, …) serves this; rowid keeps the order edges were made in.
+      // Read in primary-key order (parent, child_queue, child_id): no sort.
       edges: db.prepare<[string, string], EdgeRow>(
-        'SELECT child_queue, child_id, status, value FROM job_dependencies WHERE parent_queue = ? AND parent_id = ? ORDER BY rowid',
+        'SELECT child_queue, child_id, status, value FROM job_dependencies WHERE parent_queue = ? AND parent_id = ?',
       ),
       children: db.prepare<[string, string, number], JobRow>(
         'SELECT * FROM jobs WHERE parent_queue = ? AND parent_id = ? ORDER BY id LIMIT ?',
