@@ -1,31 +1,26 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlowProducer, Queue, QueueEvents, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
-import { openEngine, until } from '../support/engine-fixture.js';
+import { until } from '../support/engine-fixture.js';
+import { engineScope } from '../support/engine-scope.js';
 
 /** What a failed child does to its parent, per child option (each test drives real workers on SQLite). */
 describe('flow child failure policies', () => {
-  let close: () => Promise<void>;
+  const scope = engineScope();
   let engine: QueueEngine;
-  const workers: Worker[] = [];
-
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.close()));
-    await close?.();
-  });
 
   const failing = (queue: string) => {
     const worker = new Worker(queue, async (job: Job) => {
       if (job.name.startsWith('bad')) throw new Error(`boom ${job.name}`);
       return job.name;
     }, { connection: engine });
-    workers.push(worker);
+    scope.track(worker);
     return worker;
   };
 
   const stateOf = (queue: string, id: string) => new Queue(queue, { connection: engine }).getJobState(id);
 
   it('failParentOnFailure propagates two levels up', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const events = new QueueEvents('top', { connection: engine });
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add({
@@ -57,7 +52,7 @@ describe('flow child failure policies', () => {
   });
 
   it('ignoreDependencyOnFailure lets the parent run and reports the ignored failure', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add({
       name: 'parent',
@@ -69,7 +64,7 @@ describe('flow child failure policies', () => {
     });
     failing('c');
     let seen: unknown;
-    workers.push(new Worker('p', async (job: Job) => {
+    scope.track(new Worker('p', async (job: Job) => {
       seen = { values: await job.getChildrenValues(), ignored: await job.getIgnoredChildrenFailures() };
       return 'ran';
     }, { connection: engine }));
@@ -79,7 +74,7 @@ describe('flow child failure policies', () => {
   });
 
   it('continueParentOnFailure starts the parent at once; removeDependencyOnFailure drops the edge', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const cont = await flows.add({
       name: 'parent',
@@ -102,7 +97,7 @@ describe('flow child failure policies', () => {
   });
 
   it('by default the parent keeps waiting, and retrying the failed child can still complete it', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add({ name: 'parent', queueName: 'p', children: [{ name: 'bad', queueName: 'c' }] });
     const child = tree.children![0].job;
@@ -111,14 +106,14 @@ describe('flow child failure policies', () => {
     expect(await tree.job.getState()).toBe('waiting-children');
     expect(await tree.job.getDependencies()).toMatchObject({ unprocessed: [`c:${child.id}`] });
     await worker.close();
-    workers.push(new Worker('c', async () => 'second time', { connection: engine }));
+    scope.track(new Worker('c', async () => 'second time', { connection: engine }));
     await child.retry('failed');
     await until(async () => (await tree.job.getState()) === 'waiting');
     expect(await tree.job.getChildrenValues()).toEqual({ [`c:${child.id}`]: 'second time' });
   });
 
   it('a parent with a delay waits it out after its children', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add({ name: 'p', queueName: 'p', opts: { delay: 60_000 }, children: [{ name: 'ok', queueName: 'c' }] });
     failing('c');

@@ -1,25 +1,20 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlowProducer, Queue, QueueEvents, Worker, type DeadLetterData, type Job, type QueueEngine } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, until } from '../support/engine-fixture.js';
+import { nextEvent, until } from '../support/engine-fixture.js';
+import { engineScope } from '../support/engine-scope.js';
 
 describe('dead letters', () => {
-  let close: () => Promise<void>;
+  const scope = engineScope();
   let engine: QueueEngine;
-  const workers: Worker[] = [];
-
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.close()));
-    await close?.();
-  });
 
   it('copies a job that failed for good, with its data, error and history; retries do not', async () => {
-    ({ engine, close } = await openEngine('wal-file'));
+    engine = await scope.open('wal-file');
     const queue = new Queue('mail', { connection: engine });
     const dlq = new Queue('mail-dlq', { connection: engine });
     const dlqEvents = new QueueEvents('mail-dlq', { connection: engine });
     let attempt = 0;
-    workers.push(new Worker('mail', async () => {
+    scope.track(new Worker('mail', async () => {
       attempt += 1;
       throw new Error(`smtp down (${attempt})`);
     }, { connection: engine }));
@@ -44,8 +39,8 @@ describe('dead letters', () => {
     expect(data.opts.deadLetter).toEqual({ queue: 'mail-dlq' });
 
     // Re-drive: the original job again, from the letter.
-    await workers.pop()!.close();
-    workers.push(new Worker('mail', async (j: Job<{ to: string }>) => `sent to ${j.data.to}`, { connection: engine }));
+    await scope.workers.pop()!.close();
+    scope.track(new Worker('mail', async (j: Job<{ to: string }>) => `sent to ${j.data.to}`, { connection: engine }));
     const again = await new Queue(data.source.queue, { connection: engine }).add(data.source.name, data.data, data.opts);
     await until(async () => (await again.getState()) === 'completed');
     expect((await queue.getJob(again.id))!.returnvalue).toBe('sent to a@b.c');
@@ -53,13 +48,13 @@ describe('dead letters', () => {
   });
 
   it('uses a queue default and also dead-letters a parent failed by its child', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add(
       { name: 'parent', queueName: 'p', children: [{ name: 'child', queueName: 'c', opts: { failParentOnFailure: true } }] },
       { queuesOptions: { p: { defaultJobOptions: { deadLetter: { queue: 'dead' } } } } },
     );
-    workers.push(new Worker('c', async () => {
+    scope.track(new Worker('c', async () => {
       throw new Error('child broke');
     }, { connection: engine }));
     const dead = new Queue('dead', { connection: engine });
@@ -70,13 +65,14 @@ describe('dead letters', () => {
 
   it('dead-letters a job that stalled past the limit', async () => {
     const clock = new FakeClock();
-    ({ engine, close } = await openEngine('memory', { clock }));
+    engine = await scope.open('memory', { clock });
     const queue = new Queue('s', { connection: engine });
     await queue.add('x', { v: 1 }, { deadLetter: { queue: 's-dead' } });
     const crashed = new Worker('s', null, { connection: engine, lockDuration: 1_000, maxStalledCount: 0, stalledInterval: 500 });
     await crashed.getNextJob('lost');
     const watcher = new Worker('s', async () => 'never', { connection: engine, lockDuration: 1_000, maxStalledCount: 0, stalledInterval: 500 });
-    workers.push(crashed, watcher);
+    scope.track(crashed);
+    scope.track(watcher);
     clock.advance(5_000);
     const dead = new Queue('s-dead', { connection: engine });
     await until(async () => (await dead.count()) === 1);
@@ -85,7 +81,7 @@ describe('dead letters', () => {
   });
 
   it('refuses a dead-letter queue equal to the job queue', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const queue = new Queue('same', { connection: engine });
     await expect(queue.add('x', {}, { deadLetter: { queue: 'same' } })).rejects.toMatchObject({ field: 'opts.deadLetter.queue' });
   });

@@ -1,19 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { Queue, ValidationError, WaitingChildrenError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
-import { openEngine, until } from '../support/engine-fixture.js';
+import { until } from '../support/engine-fixture.js';
+import { engineScope } from '../support/engine-scope.js';
 
 describe('dependsOn DAGs and runtime children', () => {
-  let close: () => Promise<void>;
+  const scope = engineScope();
   let engine: QueueEngine;
-  const workers: Worker[] = [];
-
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.close()));
-    await close?.();
-  });
 
   it('runs a 5-job DAG in a valid topological order', async () => {
-    ({ engine, close } = await openEngine('wal-file'));
+    engine = await scope.open('wal-file');
     const queue = new Queue('dag', { connection: engine });
     // a → b, a → c, (b, c) → d, (a, d) → e; added in an order that is not topological for the ids.
     const deps: Record<string, string[]> = { a: [], b: ['job-a'], c: ['job-a'], d: ['job-b', 'job-c'], e: ['job-d', 'job-a'] };
@@ -23,7 +18,7 @@ describe('dependsOn DAGs and runtime children', () => {
 
     const started: string[] = [];
     const finished = new Set<string>();
-    workers.push(new Worker('dag', async (job: Job) => {
+    scope.track(new Worker('dag', async (job: Job) => {
       started.push(job.name);
       for (const dep of deps[job.name]) expect(finished.has(dep)).toBe(true);
       const upstream = await job.getChildrenValues();
@@ -40,12 +35,12 @@ describe('dependsOn DAGs and runtime children', () => {
   });
 
   it('a failed dependency fails its dependents, transitively', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const queue = new Queue('dag', { connection: engine });
     await queue.add('a', {}, { jobId: 'a-job' });
     await queue.add('b', {}, { jobId: 'b-job', dependsOn: ['a-job'] });
     await queue.add('c', {}, { jobId: 'c-job', dependsOn: ['b-job'] });
-    workers.push(new Worker('dag', async () => {
+    scope.track(new Worker('dag', async () => {
       throw new Error('a broke');
     }, { connection: engine }));
     await until(async () => (await queue.getJobState('c-job')) === 'failed');
@@ -54,7 +49,7 @@ describe('dependsOn DAGs and runtime children', () => {
   });
 
   it('refuses unknown or failed dependencies and self-dependency, storing nothing', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const queue = new Queue('dag', { connection: engine });
     await expect(queue.add('x', {}, { dependsOn: ['ghost'] })).rejects.toMatchObject({ field: 'opts.dependsOn[0]' });
     await expect(queue.add('x', {}, { jobId: 'me', dependsOn: ['me'] })).rejects.toBeInstanceOf(ValidationError);
@@ -71,11 +66,11 @@ describe('dependsOn DAGs and runtime children', () => {
   });
 
   it('runtime children: a processor adds children, waits for them, then reads their values', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const parents = new Queue('parents', { connection: engine });
     const children = new Queue('children', { connection: engine });
     const runs: string[] = [];
-    workers.push(new Worker('parents', async (job: Job<{ step?: string }>, token) => {
+    scope.track(new Worker('parents', async (job: Job<{ step?: string }>, token) => {
       if (job.data.step === undefined) {
         runs.push('spawn');
         for (const n of [1, 2]) await children.add('child', n, { parent: { id: job.id, queue: 'parents' } });
@@ -88,7 +83,7 @@ describe('dependsOn DAGs and runtime children', () => {
     const parent = await parents.add('orchestrate', {});
     await until(async () => (await parent.getState()) === 'waiting-children');
     expect((await parents.getJob(parent.id))!.attemptsMade).toBe(0);
-    workers.push(new Worker('children', async (job: Job<number>) => job.data * 100, { connection: engine }));
+    scope.track(new Worker('children', async (job: Job<number>) => job.data * 100, { connection: engine }));
     await until(async () => (await parent.getState()) === 'completed');
     const done = await parents.getJob(parent.id);
     expect(done!.returnvalue).toBe(300);
@@ -96,7 +91,7 @@ describe('dependsOn DAGs and runtime children', () => {
   });
 
   it('moveToWaitingChildren returns false when every child already finished', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const queue = new Queue('q', { connection: engine });
     await queue.add('parent', {});
     const worker = new Worker('q', null, { connection: engine });

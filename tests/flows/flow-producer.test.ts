@@ -1,20 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FlowProducer, Queue, ValidationError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
-import { nextEvent, openEngine, until } from '../support/engine-fixture.js';
+import { nextEvent, until } from '../support/engine-fixture.js';
+import { engineScope } from '../support/engine-scope.js';
 
 describe('FlowProducer', () => {
-  let close: () => Promise<void>;
+  const scope = engineScope();
   let engine: QueueEngine;
 
-  const open = async (kind: 'memory' | 'wal-file' = 'memory') => {
-    ({ engine, close } = await openEngine(kind));
-    return engine;
-  };
-
-  afterEach(async () => close?.());
-
   it('runs a parent after its 3 children (two queues) and gives it their return values', async () => {
-    await open('wal-file');
+    engine = await scope.open('wal-file');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add({
       name: 'report',
@@ -32,13 +26,14 @@ describe('FlowProducer', () => {
 
     const parentQueue = new Queue('parents', { connection: engine });
     let seen: Record<string, unknown> | undefined;
-    const parentWorker = new Worker('parents', async (job: Job) => {
+    const parentWorker = scope.track(new Worker('parents', async (job: Job) => {
       seen = await job.getChildrenValues();
       return Object.values(seen as Record<string, number>).reduce((a, b) => a + b, 0);
-    }, { connection: engine });
+    }, { connection: engine }));
     const completed = nextEvent<[Job, number]>(parentWorker, 'completed');
     const double = async (job: Job<{ n: number }>) => job.data.n * 10;
-    const workers = [new Worker('steps', double, { connection: engine }), new Worker('render', double, { connection: engine })];
+    scope.track(new Worker('steps', double, { connection: engine }));
+    scope.track(new Worker('render', double, { connection: engine }));
 
     const [job, result] = await completed;
     expect(job.id).toBe(tree.job.id);
@@ -46,27 +41,25 @@ describe('FlowProducer', () => {
     const [a, b, c] = tree.children!.map((n) => `${n.job.queueName}:${n.job.id}`);
     expect(seen).toEqual({ [a]: 10, [b]: 20, [c]: 30 });
     expect(await parentQueue.getJobState(tree.job.id)).toBe('completed');
-    await Promise.all([parentWorker, ...workers].map((w) => w.close()));
   });
 
   it('keeps children values after the children are removed by retention', async () => {
-    await open();
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add({
       name: 'p',
       queueName: 'p',
       children: [{ name: 'c', queueName: 'c', data: 7, opts: { removeOnComplete: true } }],
     });
-    const worker = new Worker('c', async (job: Job<number>) => job.data * 2, { connection: engine });
+    scope.track(new Worker('c', async (job: Job<number>) => job.data * 2, { connection: engine }));
     const child = new Queue('c', { connection: engine });
     await until(async () => (await tree.job.getState()) === 'waiting');
     expect(await child.getJobState(tree.children![0].job.id)).toBe('unknown');
     expect(await tree.job.getChildrenValues()).toEqual({ [`c:${tree.children![0].job.id}`]: 14 });
-    await worker.close();
   });
 
   it('inserts nothing when one job of the tree is invalid, and names the field', async () => {
-    await open();
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const bad = flows.add({
       name: 'p',
@@ -84,7 +77,7 @@ describe('FlowProducer', () => {
   });
 
   it('rolls back a whole addBulk when a later tree fails in the store', async () => {
-    await open();
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const bulk = flows.addBulk([
       { name: 'a', queueName: 'q', children: [{ name: 'a1', queueName: 'q' }] },
@@ -95,7 +88,7 @@ describe('FlowProducer', () => {
   });
 
   it('getFlow returns the stored tree, bounded by depth and maxChildren', async () => {
-    await open();
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add({
       name: 'root',
@@ -117,7 +110,7 @@ describe('FlowProducer', () => {
   });
 
   it('removing a parent removes its subtree, unless a job in it is active', async () => {
-    await open();
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add({
       name: 'root',
@@ -141,8 +134,17 @@ describe('FlowProducer', () => {
     await worker.close();
   });
 
+  it('removing the last pending child lets its parent run', async () => {
+    engine = await scope.open('memory');
+    const flows = new FlowProducer({ connection: engine });
+    const tree = await flows.add({ name: 'p', queueName: 'p', children: [{ name: 'c', queueName: 'c' }] });
+    await tree.children![0].job.remove();
+    expect(await tree.job.getState()).toBe('waiting');
+    expect(await tree.job.getDependenciesCount()).toEqual({ processed: 0, unprocessed: 0, failed: 0, ignored: 0 });
+  });
+
   it('applies queuesOptions defaults per queue', async () => {
-    await open();
+    engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
     const tree = await flows.add(
       { name: 'p', queueName: 'p', children: [{ name: 'c', queueName: 'c' }] },

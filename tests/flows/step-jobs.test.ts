@@ -1,21 +1,16 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DelayedError, Queue, QueueEvents, WaitingError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, until } from '../support/engine-fixture.js';
+import { nextEvent, until } from '../support/engine-fixture.js';
+import { engineScope } from '../support/engine-scope.js';
 
 describe('step jobs', () => {
-  let close: () => Promise<void>;
+  const scope = engineScope();
   let engine: QueueEngine;
-  const workers: Worker[] = [];
-
-  afterEach(async () => {
-    await Promise.all(workers.splice(0).map((w) => w.close()));
-    await close?.();
-  });
 
   it('DelayedError: the job sleeps until the fake clock reaches the timestamp; no attempt is counted', async () => {
     const clock = new FakeClock();
-    ({ engine, close } = await openEngine('memory', { clock }));
+    engine = await scope.open('memory', { clock });
     const queue = new Queue('steps', { connection: engine });
     const events = new QueueEvents('steps', { connection: engine });
     const steps: string[] = [];
@@ -28,7 +23,7 @@ describe('step jobs', () => {
       }
       return 'done';
     }, { connection: engine });
-    workers.push(worker);
+    scope.track(worker);
     const failed: unknown[] = [];
     worker.on('failed', (...args) => failed.push(args));
     const delayed = nextEvent<[{ jobId: string; delay: number }]>(events, 'delayed');
@@ -52,10 +47,10 @@ describe('step jobs', () => {
   });
 
   it('WaitingError: the job goes back to the end of the queue without using an attempt', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const queue = new Queue('steps', { connection: engine });
     const order: string[] = [];
-    workers.push(new Worker('steps', async (job: Job<{ yielded?: boolean }>, token) => {
+    scope.track(new Worker('steps', async (job: Job<{ yielded?: boolean }>, token) => {
       order.push(job.name);
       if (job.name === 'yielder' && !job.data.yielded) {
         await job.updateData({ yielded: true });
@@ -73,7 +68,7 @@ describe('step jobs', () => {
   });
 
   it('changePriority reorders waiting jobs (and lifo puts a job first in its priority)', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const queue = new Queue('prio', { connection: engine });
     const [a, b, c] = await queue.addBulk(['a', 'b', 'c'].map((name) => ({ name, data: {}, opts: { priority: 5 } })));
     await c.changePriority({ priority: 1 });
@@ -95,7 +90,7 @@ describe('step jobs', () => {
 
   it('changeDelay moves the due time of a delayed job (fake clock)', async () => {
     const clock = new FakeClock();
-    ({ engine, close } = await openEngine('memory', { clock }));
+    engine = await scope.open('memory', { clock });
     const queue = new Queue('delays', { connection: engine });
     const job = await queue.add('later', {}, { delay: 1_000 });
     await job.changeDelay(10_000);
@@ -109,7 +104,7 @@ describe('step jobs', () => {
   });
 
   it('promote runs a delayed job now; retry(state, { resetAttemptsMade }) re-runs a finished one', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const queue = new Queue('misc', { connection: engine });
     const job = await queue.add('x', {}, { delay: 3_600_000 });
     await job.promote();
@@ -127,7 +122,7 @@ describe('step jobs', () => {
   });
 
   it('moveToDelayed with a lost lock throws and changes nothing', async () => {
-    ({ engine, close } = await openEngine('memory'));
+    engine = await scope.open('memory');
     const queue = new Queue('lock', { connection: engine });
     await queue.add('x', {});
     const worker = new Worker('lock', null, { connection: engine });
