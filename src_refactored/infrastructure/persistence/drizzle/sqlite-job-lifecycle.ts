@@ -168,6 +168,6 @@ export class SqliteJobLifecycle {
       this.deadLetters.copy(toJobRecord(row), now, effects);
     }
     const recovered = this.s.stalledToWaiting.all({ queue, now }).map(toRef);
-    return { recovered, failed: failedRows.map(toRef), effects };
+    return { recovered, failed: failedRows.map(toRef), effects: effects.length > 0 ? effects : undefined };
   }
 }
