@@ -73,7 +73,7 @@ describe('dependsOn DAGs and runtime children', () => {
     scope.track(new Worker('parents', async (job: Job<{ step?: string }>, token) => {
       if (job.data.step === undefined) {
         runs.push('spawn');
-        for (const n of [1, 2]) await children.add('child', n, { parent: { id: job.id, queue: 'parents' } });
+        for (const n of [1, 2]) await children.add('child', n, { parent: { id: job.id, queue: job.queueQualifiedName } });
         await job.updateData({ step: 'collect' });
         if (await job.moveToWaitingChildren(token)) throw new WaitingChildrenError();
       }

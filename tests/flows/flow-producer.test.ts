@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { FlowProducer, Queue, ValidationError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
+import Database from 'better-sqlite3';
 import { nextEvent, until } from '../support/engine-fixture.js';
 import { engineScope } from '../support/engine-scope.js';
 
@@ -141,6 +142,31 @@ describe('FlowProducer', () => {
     await tree.children![0].job.remove();
     expect(await tree.job.getState()).toBe('waiting');
     expect(await tree.job.getDependenciesCount()).toEqual({ processed: 0, unprocessed: 0, failed: 0, ignored: 0 });
+  });
+
+  it('a parent deleted by retention leaves no dependency rows in the file', async () => {
+    engine = await scope.open('wal-file');
+    const path = scope.path();
+    const flows = new FlowProducer({ connection: engine });
+    await flows.add({
+      name: 'p',
+      queueName: 'p',
+      opts: { removeOnComplete: true },
+      children: [{ name: 'c', queueName: 'c', opts: { removeOnComplete: true } }, { name: 'c', queueName: 'c' }],
+    });
+    const edges = () => {
+      const raw = new Database(path, { readonly: true });
+      try {
+        return (raw.prepare('SELECT count(*) AS n FROM job_dependencies').get() as { n: number }).n;
+      } finally {
+        raw.close();
+      }
+    };
+    expect(edges()).toBe(2);
+    scope.track(new Worker('c', async () => 1, { connection: engine }));
+    scope.track(new Worker('p', async () => 2, { connection: engine }));
+    await until(async () => (await new Queue('p', { connection: engine }).getJobCountByTypes()) === 0);
+    expect(edges()).toBe(0);
   });
 
   it('applies queuesOptions defaults per queue', async () => {

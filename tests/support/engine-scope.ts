@@ -10,7 +10,7 @@ type AnyWorker = Worker<never, never, string> | Worker;
  */
 export function engineScope() {
   const workers: AnyWorker[] = [];
-  let current: { engine: QueueEngine; close: () => Promise<void> } | undefined;
+  let current: { engine: QueueEngine; path: string; close: () => Promise<void> } | undefined;
   afterEach(async () => {
     await Promise.all(workers.splice(0).map((w) => w.close()));
     await current?.close();
@@ -20,6 +20,10 @@ export function engineScope() {
     async open(kind: StoreKind = 'memory', options: Partial<QueueEngineOptions> = {}): Promise<QueueEngine> {
       current = await openEngine(kind, options);
       return current.engine;
+    },
+    /** The store file of the engine opened last (':memory:' for memory engines). */
+    path(): string {
+      return current!.path;
     },
     /** Closes `worker` after the test; returns it. */
     track<W extends AnyWorker>(worker: W): W {

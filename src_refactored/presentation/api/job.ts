@@ -73,6 +73,11 @@ export class Job<DataType = unknown, ReturnType = unknown, NameType extends stri
     this.token = token;
   }
 
+  /** BullMQ's qualified queue key, for `opts.parent: { id: job.id, queue: job.queueQualifiedName }`: bullite has no key prefix. */
+  get queueQualifiedName(): string {
+    return this.queueName;
+  }
+
   static async fromId<D = unknown, R = unknown>(queue: { engineOf(): QueueEngine; name: string }, id: string): Promise<Job<D, R> | undefined> {
     const engine = queue.engineOf();
     const record = await engine.queues.getJob(queue.name, id);

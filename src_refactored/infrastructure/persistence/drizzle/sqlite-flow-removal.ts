@@ -26,8 +26,8 @@ export class SqliteFlowRemoval {
       root: db.prepare<[string, string], Node>('SELECT queue, job_id, state FROM jobs WHERE queue = ? AND job_id = ?'),
       // parent_id = ? implies the jobs_parent index's `parent_id IS NOT NULL`.
       children: db.prepare<[string, string], Node>('SELECT queue, job_id, state FROM jobs WHERE parent_queue = ? AND parent_id = ?'),
+      // The trigger jobs_drop_parent_edges (drizzle/0001) deletes the job's edges as a parent with it.
       remove: db.prepare('DELETE FROM jobs WHERE queue = ? AND job_id = ?'),
-      removeEdges: db.prepare('DELETE FROM job_dependencies WHERE parent_queue = ? AND parent_id = ?'),
     };
   }
 
@@ -39,10 +39,7 @@ export class SqliteFlowRemoval {
       if (subtree[i].state === 'active') return 'locked';
       subtree.push(...this.s.children.all(subtree[i].queue, subtree[i].job_id));
     }
-    for (const node of subtree) {
-      this.s.remove.run(node.queue, node.job_id);
-      this.s.removeEdges.run(node.queue, node.job_id);
-    }
+    for (const node of subtree) this.s.remove.run(node.queue, node.job_id);
     // Released parents are found by workers at their next idle check; no event is owed for them here.
     const effects: QueueEventRecord[] = [];
     for (const node of subtree) this.resolver.removed(node.queue, node.job_id, now, effects);

@@ -52,7 +52,6 @@ export class SqliteJobAdmin {
         db.prepare('DELETE FROM job_schedulers WHERE queue = ?'),
         db.prepare('DELETE FROM deduplication_keys WHERE queue = ?'),
         db.prepare('DELETE FROM queue_groups WHERE queue = ?'),
-        db.prepare('DELETE FROM job_dependencies WHERE parent_queue = ?'),
         db.prepare('DELETE FROM metrics WHERE queue = ?'),
         db.prepare('DELETE FROM queues WHERE name = ?'),
       ],
