@@ -90,6 +90,28 @@ describe('dependsOn DAGs and runtime children', () => {
     expect(runs).toEqual(['spawn', 'collect']);
   });
 
+  it('a running parent whose failParentOnFailure child already failed fails at moveToWaitingChildren, without retry', async () => {
+    engine = await scope.open('memory');
+    const parents = new Queue('parents', { connection: engine });
+    const children = new Queue('children', { connection: engine });
+    scope.track(new Worker('children', async () => {
+      throw new Error('child broke');
+    }, { connection: engine }));
+    let runs = 0;
+    scope.track(new Worker('parents', async (job: Job, token) => {
+      runs += 1;
+      const child = await children.add('child', {}, { parent: { id: job.id, queue: 'parents' }, failParentOnFailure: true });
+      await until(async () => (await child.getState()) === 'failed');
+      await job.moveToWaitingChildren(token);
+      return 'unreachable';
+    }, { connection: engine }));
+    const parent = await parents.add('p', {}, { attempts: 3 });
+    await until(async () => (await parent.getState()) === 'failed');
+    const failed = await parents.getJob(parent.id);
+    expect(failed!.failedReason).toBe(`Cannot complete job ${parent.id} because it has at least one failed child. moveToWaitingChildren`);
+    expect(runs).toBe(1);
+  });
+
   it('moveToWaitingChildren returns false when every child already finished', async () => {
     engine = await scope.open('memory');
     const queue = new Queue('q', { connection: engine });

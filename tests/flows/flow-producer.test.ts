@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { FlowProducer, Queue, ValidationError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
+import { createQueueEngine, FlowProducer, Queue, ValidationError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
 import Database from 'better-sqlite3';
 import { nextEvent, until } from '../support/engine-fixture.js';
 import { engineScope } from '../support/engine-scope.js';
@@ -42,6 +42,26 @@ describe('FlowProducer', () => {
     const [a, b, c] = tree.children!.map((n) => `${n.job.queueName}:${n.job.id}`);
     expect(seen).toEqual({ [a]: 10, [b]: 20, [c]: 30 });
     expect(await parentQueue.getJobState(tree.job.id)).toBe('completed');
+  });
+
+  it('resolves a parent whose children run on another engine on the same file', async () => {
+    engine = await scope.open('wal-file');
+    const other = await createQueueEngine({ path: scope.path(), idleCheckInterval: 10 });
+    try {
+      const tree = await new FlowProducer({ connection: engine }).add({
+        name: 'p',
+        queueName: 'p',
+        children: [{ name: 'c', queueName: 'c', data: 2 }, { name: 'c', queueName: 'c', data: 3 }],
+      });
+      const remote = new Worker('c', async (job: Job<number>) => job.data ** 2, { connection: other });
+      const parentDone = nextEvent<[Job, unknown]>(scope.track(new Worker('p', async (job: Job) => job.getChildrenValues(), { connection: engine })), 'completed');
+      const [, values] = await parentDone;
+      expect(Object.values(values as Record<string, number>).sort()).toEqual([4, 9]);
+      expect(tree.children).toHaveLength(2);
+      await remote.close();
+    } finally {
+      await other.close();
+    }
   });
 
   it('keeps children values after the children are removed by retention', async () => {

@@ -23,7 +23,8 @@ export interface DependencyEntry {
   value: unknown;
 }
 
-export type WaitingChildrenOutcome = 'moved' | 'no-pending' | 'lock-lost';
+/** `failed-child`: a child with failParentOnFailure (or a dependsOn job) already failed; nothing moved. */
+export type WaitingChildrenOutcome = 'moved' | 'no-pending' | 'lock-lost' | 'failed-child';
 
 /**
  * Parent/child flows and `dependsOn` DAGs. Resolving a parent when a child settles is not here: it happens

@@ -10,7 +10,7 @@ import {
 } from '../ports/flow-repository.port.js';
 import type { InsertResult, JobRecord } from '../ports/job-record.js';
 import type { JobsOptions } from '../../domain/job/job-options.js';
-import { LockLostError } from '../../domain/job/job-errors.js';
+import { LockLostError, UnrecoverableError } from '../../domain/job/job-errors.js';
 import { JobQueueService } from './job-queue.service.js';
 
 /** One job of a flow as the presentation layer hands it over: validated, queue defaults merged. */
@@ -81,6 +81,10 @@ export class FlowService {
   async moveToWaitingChildren(queue: string, id: string, token: string): Promise<boolean> {
     const outcome = await this.flows.moveToWaitingChildren({ queue, id, token });
     if (outcome === 'lock-lost') throw new LockLostError(id, 'moveToWaitingChildren');
+    // BullMQ's answer (JobHasFailedChildren): thrown out of the processor, it fails the parent without retries.
+    if (outcome === 'failed-child') {
+      throw new UnrecoverableError(`Cannot complete job ${id} because it has at least one failed child. moveToWaitingChildren`);
+    }
     if (outcome === 'moved') this.events.publish({ queue, event: 'waiting-children', args: { jobId: id, prev: 'active' } });
     return outcome === 'moved';
   }

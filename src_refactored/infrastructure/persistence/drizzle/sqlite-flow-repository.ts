@@ -42,6 +42,11 @@ export class SqliteFlowRepository implements IFlowRepository {
       // No pending dependency left (all children already finished): the job stays active, as BullMQ.
       toWaitingChildren: db.prepare(`UPDATE jobs SET state = 'waiting-children', ${UNLOCKED} WHERE ${LOCK_FENCE} AND pending_deps > 0`),
       held: db.prepare<LockRef, { one: number }>(`SELECT 1 AS one FROM jobs WHERE ${LOCK_FENCE}`),
+      // A child that would have failed this parent failed while the parent was still running.
+      failedChild: db.prepare<LockRef, { one: number }>(
+        `SELECT 1 AS one FROM job_dependencies WHERE parent_queue = @queue AND parent_id = @id
+           AND status = 'failed' AND kind IN ('fail-parent', 'depends-on') LIMIT 1`,
+      ),
     };
   }
 
@@ -75,8 +80,9 @@ export class SqliteFlowRepository implements IFlowRepository {
 
   moveToWaitingChildren(lock: LockRef): Promise<WaitingChildrenOutcome> {
     return this.tx.write(() => {
-      if (this.s.toWaitingChildren.run(lock).changes === 1) return 'moved';
-      return this.s.held.get(lock) === undefined ? 'lock-lost' : 'no-pending';
+      if (this.s.held.get(lock) === undefined) return 'lock-lost';
+      if (this.s.failedChild.get(lock) !== undefined) return 'failed-child';
+      return this.s.toWaitingChildren.run(lock).changes === 1 ? 'moved' : 'no-pending';
     });
   }
 }
