@@ -70,7 +70,7 @@ export class FlowProducer extends EventEmitter {
   }
 
   async add(flow: FlowJob, opts?: FlowOpts): Promise<JobNode> {
-    const [node] = await this.insert([flow], opts, (i) => (i === 0 ? 'flow' : `flow[${i}]`));
+    const [node] = await this.insert([flow], opts, () => 'flow');
     return node;
   }
 

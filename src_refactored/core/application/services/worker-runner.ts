@@ -10,8 +10,7 @@ import type { WorkerRunnerHooks, WorkerRunnerOptions } from './worker-runner-opt
 import type { QueueSchedulerService } from './queue-scheduler.service.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
-import { settleCommandFor, type SettleOutcome } from './settle-command.js';
-import { isStepError } from '../../domain/job/step-errors.js';
+import { movedByProcessor, settleCommandFor, type SettleOutcome } from './settle-command.js';
 import { publishEffects } from './store-effects.js';
 
 interface ActiveJob<C> {
@@ -231,20 +230,17 @@ export class WorkerRunner<C> {
     } catch (error) {
       outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
     }
-    if (outcome.kind === 'failed' && isStepError(outcome.error)) return this.afterStep(active);
+    if (movedByProcessor(outcome)) {
+      this.active.delete(active.record.id);
+      this.hooks.onMoved?.(active.context);
+      return this.schedulePump();
+    }
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
     this.active.delete(active.record.id);
     await new Promise<void>((done) => {
       this.pending.push({ command: command.command, outcome: command.outcome, active, done });
       this.schedulePump();
     });
-  }
-
-  /** The processor moved its own job (DelayedError, WaitingError, WaitingChildrenError): nothing to settle. */
-  private afterStep(active: ActiveJob<C>): void {
-    this.active.delete(active.record.id);
-    this.hooks.onMoved?.(active.context);
-    this.schedulePump();
   }
 
   private afterSettle(p: PendingSettle<C>, accepted: boolean, now: number): void {
