@@ -54,6 +54,9 @@ describe('dependsOn DAGs and runtime children', () => {
     await expect(queue.add('x', {}, { dependsOn: ['ghost'] })).rejects.toMatchObject({ field: 'opts.dependsOn[0]' });
     await expect(queue.add('x', {}, { jobId: 'me', dependsOn: ['me'] })).rejects.toBeInstanceOf(ValidationError);
     await expect(queue.add('x', {}, { parent: { id: 'nope', queue: 'dag' } })).rejects.toMatchObject({ field: 'opts.parent' });
+    await expect(queue.add('x', {}, { failParentOnFailure: true, removeDependencyOnFailure: true })).rejects.toMatchObject({
+      field: 'opts.removeDependencyOnFailure',
+    });
     expect(await queue.getJobCountByTypes()).toBe(0);
     await queue.add('done', {}, { jobId: 'done-job' });
     const worker = new Worker('dag', null, { connection: engine });

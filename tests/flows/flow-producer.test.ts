@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createQueueEngine, FlowProducer, Queue, ValidationError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
+import { createQueueEngine, FlowProducer, Queue, QueueEvents, ValidationError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
 import Database from 'better-sqlite3';
 import { nextEvent, until } from '../support/engine-fixture.js';
 import { engineScope } from '../support/engine-scope.js';
@@ -111,6 +111,9 @@ describe('FlowProducer', () => {
   it('getFlow returns the stored tree, bounded by depth and maxChildren', async () => {
     engine = await scope.open('memory');
     const flows = new FlowProducer({ connection: engine });
+    const events = new QueueEvents('mid', { connection: engine });
+    const seen: string[] = [];
+    for (const name of ['waiting', 'waiting-children']) events.on(name, ({ jobId }: { jobId: string }) => seen.push(`${name}:${jobId}`));
     const tree = await flows.add({
       name: 'root',
       queueName: 'top',
@@ -120,6 +123,9 @@ describe('FlowProducer', () => {
         { name: 'c3', queueName: 'mid' },
       ],
     });
+    const [c1, c2, c3] = tree.children!.map((n) => n.job.id);
+    expect(seen).toEqual([`waiting-children:${c1}`, `waiting:${c2}`, `waiting:${c3}`]);
+    await events.close();
     const full = await flows.getFlow({ id: tree.job.id, queueName: 'top' });
     expect(full!.children!.map((n) => n.job.name)).toEqual(['c1', 'c2', 'c3']);
     expect(full!.children![0].children!.map((n) => n.job.name)).toEqual(['g1']);
