@@ -3,6 +3,9 @@ export { createQueueEngine, QueueEngine } from './presentation/composition/queue
 export type { QueueEngineOptions } from './presentation/composition/engine-options.schema.js';
 export type { Connection } from './presentation/composition/connection-registry.js';
 export { Queue, type QueueOptions } from './presentation/api/queue.js';
+export type { JobSchedulerJson } from './presentation/api/queue-job-schedulers.js';
+export type { RepeatOptionsInput as RepeatOptions } from './presentation/validation/repeat-options.schema.js';
+export type { JobTemplateInput as JobSchedulerTemplate } from './presentation/validation/job-scheduler.schema.js';
 export { Worker, type WorkerOptions, type Processor } from './presentation/api/worker.js';
 export { Job } from './presentation/api/job.js';
 export { QueueEvents, type QueueEventsOptions } from './presentation/api/queue-events.js';

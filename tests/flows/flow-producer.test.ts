@@ -92,6 +92,7 @@ describe('FlowProducer', () => {
     });
     await expect(bad).rejects.toBeInstanceOf(ValidationError);
     await expect(bad).rejects.toMatchObject({ field: 'flow.children[1].opts.ignoreDependencyOnFailure' });
+    await expect(flows.add({ name: 'r', queueName: 'p', opts: { repeat: { every: 1000 } } })).rejects.toMatchObject({ field: 'flow.opts.repeat' });
     const parentCounts = await new Queue('p', { connection: engine }).getJobCountByTypes();
     const childCounts = await new Queue('c', { connection: engine }).getJobCountByTypes();
     expect(parentCounts + childCounts).toBe(0);

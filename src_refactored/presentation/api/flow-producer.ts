@@ -11,6 +11,7 @@ import type { JobsOptionsInput } from '../validation/job-options.schema.js';
 import { flowJobSchema, flowOptsSchema, getFlowSchema, type FlowJobShape } from '../validation/flow.schema.js';
 import { parseInput } from '../validation/parse-input.js';
 import { Job } from './job.js';
+import { ValidationError } from '../../shared/bullite-error.js';
 
 /** One job of a flow (BullMQ's FlowJob). A child's `opts.parent` is set by the producer. */
 export interface FlowJob<D = unknown> {
@@ -114,6 +115,8 @@ export class FlowProducer extends EventEmitter {
 
 function toInput(flow: FlowJobShape, path: string, defaults: (queue: string) => JobsOptions): FlowJobInput {
   const queue = assertQueueName(flow.queueName, `${path}.queueName`);
+  // As BullMQ (FlowJob's opts omit `repeat`): a repeating job has no single parent to resolve.
+  if (flow.opts?.repeat !== undefined) throw new ValidationError(`${path}.opts.repeat`, 'A flow job cannot repeat: use a job scheduler');
   const opts = (flow.opts ?? {}) as JobsOptions;
   if (opts.jobId !== undefined) assertCustomJobId(opts.jobId, `${path}.opts.jobId`);
   return {

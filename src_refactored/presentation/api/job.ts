@@ -41,6 +41,8 @@ export class Job<DataType = unknown, ReturnType = unknown, NameType extends stri
   priority: number;
   parent: { id: string; queue: string } | undefined;
   processedBy: string | undefined;
+  /** Id of the job scheduler that made this job (BullMQ's repeatJobKey). */
+  repeatJobKey: string | undefined;
   /** The lock token of the worker processing this job, when it came from a worker. */
   token: string | undefined;
 
@@ -70,6 +72,7 @@ export class Job<DataType = unknown, ReturnType = unknown, NameType extends stri
     this.priority = record.priority;
     this.parent = record.parent ?? undefined;
     this.processedBy = record.processedBy ?? undefined;
+    this.repeatJobKey = record.opts.repeatJobKey;
     this.token = token;
   }
 

@@ -4,6 +4,10 @@ import { CLOCK } from '../../core/application/ports/clock.port.js';
 import { CHANGE_FEED } from '../../core/application/ports/change-feed.port.js';
 import { EVENT_BUS } from '../../core/application/ports/event-bus.port.js';
 import { JOB_REPOSITORY } from '../../core/application/ports/job-repository.port.js';
+import { JOB_SCHEDULER_REPOSITORY } from '../../core/application/ports/job-scheduler-repository.port.js';
+import { repeatIterationPlanner } from '../../core/application/services/repeat-iteration-planner.js';
+import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
+import { SqliteJobSchedulerRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-scheduler-repository.js';
 import { LOGGER, type Logger } from '../../core/application/ports/logger.port.js';
 import { QUEUE_REPOSITORY } from '../../core/application/ports/queue-repository.port.js';
 import { FLOW_REPOSITORY } from '../../core/application/ports/flow-repository.port.js';
@@ -26,7 +30,9 @@ import { SqliteJobStepRepository } from '../../infrastructure/persistence/drizzl
 /** Adapters of one engine: the store file, its change feed, the event bus, clock and logger. */
 export function infrastructureModule(db: SqliteDb, clock: Clock, logger: Logger, settings: EngineSettings): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db));
+    const schedulers = new SqliteJobSchedulerRepository(db, repeatIterationPlanner);
+    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now)));
+    bind(JOB_SCHEDULER_REPOSITORY).toConstantValue(schedulers);
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
     bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db));
     bind(JOB_STEP_REPOSITORY).toConstantValue(new SqliteJobStepRepository(db));
@@ -47,5 +53,6 @@ export function applicationModule(settings: EngineSettings): ContainerModule {
     bind(JobWorkerService).toSelf().inSingletonScope();
     bind(FlowService).toSelf().inSingletonScope();
     bind(JobStepService).toSelf().inSingletonScope();
+    bind(JobSchedulerService).toSelf().inSingletonScope();
   });
 }

@@ -9,6 +9,7 @@ import { JobWorkerService } from '../../core/application/services/job-worker.ser
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
 import { FlowService } from '../../core/application/services/flow.service.js';
 import { JobStepService } from '../../core/application/services/job-step.service.js';
+import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
 import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
@@ -33,6 +34,7 @@ export class QueueEngine {
   readonly scheduler: QueueSchedulerService;
   readonly flows: FlowService;
   readonly steps: JobStepService;
+  readonly schedulers: JobSchedulerService;
   readonly events: EventBus;
   private readonly changes: ChangeFeed;
   private readonly attachments = new Set<EngineAttachment>();
@@ -59,6 +61,7 @@ export class QueueEngine {
     this.scheduler = container.get(QueueSchedulerService);
     this.flows = container.get(FlowService);
     this.steps = container.get(JobStepService);
+    this.schedulers = container.get(JobSchedulerService);
     this.events = container.get<EventBus>(EVENT_BUS);
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);
     this.scheduler.start();

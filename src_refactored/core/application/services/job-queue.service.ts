@@ -10,6 +10,7 @@ import { JobLockedError, JobNotFoundError, JobStateError } from '../../domain/jo
 import { assertLinkOptions } from '../../domain/job/dependency-policy.js';
 import { ValidationError, BulliteError } from '../../../shared/bullite-error.js';
 import { serializeJson } from './json-value.js';
+import { buildNewJob } from './new-job.js';
 import { WORK_SIGNAL, type WorkSignal } from './work-signal.js';
 import { QueueSchedulerService } from './queue-scheduler.service.js';
 
@@ -76,18 +77,7 @@ export class JobQueueService {
     if (opts.sizeLimit !== undefined && Buffer.byteLength(dataJson) > opts.sizeLimit) {
       throw new ValidationError(`${prefix}data`, `The size of job ${input.name} exceeds the limit ${opts.sizeLimit} bytes`);
     }
-    return {
-      queue,
-      name: input.name,
-      dataJson,
-      opts,
-      customId: opts.jobId,
-      priority: opts.priority ?? 0,
-      lifo: opts.lifo ?? false,
-      delay: opts.delay ?? 0,
-      maxAttempts: opts.attempts ?? 1,
-      groupId: opts.group?.id,
-    };
+    return buildNewJob(queue, input.name, dataJson, opts);
   }
 
   getJob(queue: string, id: string): Promise<JobRecord | null> {

@@ -41,6 +41,7 @@ export class JobWorkerService {
       const [record] = await this.jobs.claim({ queue, token, limit: 1, lockMs, workerName: null }, this.clock.now());
       if (record !== undefined) {
         this.events.publish({ queue, event: 'active', args: { jobId: record.id, prev: 'waiting' } });
+        this.scheduler.noteClaimed([record]);
         return record;
       }
       const left = deadline - performance.now();

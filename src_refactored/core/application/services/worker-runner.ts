@@ -88,6 +88,8 @@ export class WorkerRunner<C> {
         maxStalledCount: this.opts.maxStalledCount,
         stalledInterval: this.opts.stalledInterval,
         renewLocks: () => this.renewLocks(),
+        removeOnComplete: this.opts.removeOnComplete,
+        removeOnFail: this.opts.removeOnFail,
       }),
     );
     this.nextRenewAt = this.deps.clock.now() + this.opts.lockRenewTime;
@@ -192,6 +194,7 @@ export class WorkerRunner<C> {
       batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
       publishEffects(result.effects, this.deps.events, this.deps.signal);
       for (const record of result.claimed) this.start(record);
+      this.deps.scheduler.noteClaimed(result.claimed);
       if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit);
     } finally {
       this.pumping = false;

@@ -41,8 +41,15 @@ export function conflictingFailureOption(opts: Partial<Record<(typeof CHILD_FAIL
   return CHILD_FAILURE_OPTIONS.filter((name) => opts[name] === true)[1];
 }
 
-/** Checks that need the job's queue: a job cannot depend on itself or dead-letter into its own queue. */
+/**
+ * Cross-field checks of a job's link options, run before anything is stored: the child failure options
+ * are mutually exclusive, and a job cannot depend on itself or dead-letter into its own queue.
+ */
 export function assertLinkOptions(queue: string, opts: JobsOptions, prefix = ''): void {
+  const second = conflictingFailureOption(opts);
+  if (second !== undefined) {
+    throw new ValidationError(`${prefix}opts.${second}`, `${CHILD_FAILURE_OPTIONS.join(', ')} are mutually exclusive: set at most one`);
+  }
   if (opts.deadLetter !== undefined && opts.deadLetter.queue === queue) {
     throw new ValidationError(`${prefix}opts.deadLetter.queue`, 'The dead-letter queue must be another queue than the job\'s own');
   }

@@ -1,7 +1,6 @@
 import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
 import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../../core/application/ports/job-record.js';
-import type { LockRef, LockRenewal, StalledSweep } from '../../../core/application/ports/job-repository.port.js';
-import { STALLED_LIMIT_REASON } from '../../../core/domain/job/job-errors.js';
+import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
@@ -30,7 +29,8 @@ export const CLAIM_SQL = `UPDATE jobs SET state = 'active', lock_token = @token,
 
 /**
  * The worker hot path: claim, settle (complete / fail / retry), lock renewal and stalled recovery.
- * Each public method is meant to run inside one transaction opened by the repository. Every write
+ * (Stalled recovery is in sqlite-stalled-jobs.ts.) Each public method is meant to run inside one
+ * transaction opened by the repository. Every write
  * after the claim is fenced by the claim's token (FENCE), so a worker that lost its lock changes nothing.
  */
 export class SqliteJobLifecycle {
@@ -73,16 +73,6 @@ export class SqliteJobLifecycle {
       trimAge: db.prepare(
         `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
                                      AND finished_on < @cutoff LIMIT ${AGE_TRIM_BATCH})`,
-      ),
-      stalledOverLimit: db.prepare<{ queue: string; now: number; max: number; reason: string }, JobRow & { linked: number }>(
-        `UPDATE jobs SET state = 'failed', failed_reason = @reason, finished_on = @now,
-                stalled_counter = stalled_counter + 1, ${UNLOCK}
-         WHERE state = 'active' AND locked_until < @now AND queue = @queue AND stalled_counter + 1 > @max RETURNING *, ${LINKED}`,
-      ),
-      // A stalled job keeps its seq: it was claimed first, so it goes back to the front of its priority.
-      stalledToWaiting: db.prepare<{ queue: string; now: number }, { queue: string; job_id: string }>(
-        `UPDATE jobs SET state = ${READY_STATE_OF_ROW}, stalled_counter = stalled_counter + 1, ${UNLOCK}
-         WHERE state = 'active' AND locked_until < @now AND queue = @queue RETURNING queue, job_id`,
       ),
     };
   }
@@ -157,17 +147,5 @@ export class SqliteJobLifecycle {
       const row = this.s.extend.get({ ...lock, until });
       return row === undefined ? { held: false, cancelReason: null } : { held: true, cancelReason: row.cancel_reason };
     });
-  }
-
-  recoverStalled(queue: string, now: number, maxStalledCount: number): StalledSweep {
-    const toRef = (r: { queue: string; job_id: string }) => ({ queue: r.queue, id: r.job_id });
-    const effects: QueueEventRecord[] = [];
-    const failedRows = this.s.stalledOverLimit.all({ queue, now, max: maxStalledCount, reason: STALLED_LIMIT_REASON });
-    for (const row of failedRows) {
-      if (row.linked) this.resolver.failed(row.queue, row.job_id, STALLED_LIMIT_REASON, now, effects);
-      this.deadLetters.copy(toJobRecord(row), now, effects);
-    }
-    const recovered = this.s.stalledToWaiting.all({ queue, now }).map(toRef);
-    return { recovered, failed: failedRows.map(toRef), effects: effects.length > 0 ? effects : undefined };
   }
 }

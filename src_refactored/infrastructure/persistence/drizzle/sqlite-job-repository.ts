@@ -3,6 +3,7 @@ import type {
   InsertResult,
   JobRecord,
   NewJob,
+  Retention,
   SettleCommand,
   SettleResult,
 } from '../../../core/application/ports/job-record.js';
@@ -11,8 +12,13 @@ import type {
   LockRef,
   LockRenewal,
   RemoveOutcome,
+  StalledCandidate,
+  StalledDecision,
   StalledSweep,
 } from '../../../core/application/ports/job-repository.port.js';
+import type { JobsOptions } from '../../../core/domain/job/job-options.js';
+import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
+import { SqliteStalledFollowUps } from './sqlite-stalled-follow-ups.js';
 import type { JobState, JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { SqliteJobAdmin } from './sqlite-job-admin.js';
@@ -32,14 +38,22 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly lifecycle: SqliteJobLifecycle;
   private readonly queries: SqliteJobQueries;
   private readonly admin: SqliteJobAdmin;
+  private readonly stalled: SqliteJobMaintenance;
+  private readonly stalledFollowUps: SqliteStalledFollowUps;
 
-  constructor(db: SqliteDb) {
+  /** `afterClaim` runs inside every claim transaction (job schedulers create their next iteration there). */
+  constructor(
+    db: SqliteDb,
+    private readonly afterClaim: (claimed: readonly JobRecord[], now: number) => void = () => undefined,
+  ) {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
     this.writer = new SqliteJobWriter(db, counters);
     this.lifecycle = new SqliteJobLifecycle(db, counters);
     this.queries = new SqliteJobQueries(db);
     this.admin = new SqliteJobAdmin(db, counters);
+    this.stalled = new SqliteJobMaintenance(db);
+    this.stalledFollowUps = new SqliteStalledFollowUps(db, counters);
   }
 
   insert(jobs: readonly NewJob[], now: number): Promise<InsertResult[]> {
@@ -55,16 +69,22 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   claim(request: ClaimRequest, now: number): Promise<JobRecord[]> {
-    return this.tx.write(() => this.lifecycle.claim(request, now));
+    return this.tx.write(() => this.claimAndHook(request, now));
   }
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
     return this.tx.write(() => {
       const effects: SettleResult['effects'] = [];
       const accepted = this.lifecycle.settle(commands, now, effects);
-      const claimed = next === undefined ? [] : this.lifecycle.claim(next, now);
+      const claimed = next === undefined ? [] : this.claimAndHook(next, now);
       return { accepted, claimed, effects };
     });
+  }
+
+  private claimAndHook(request: ClaimRequest, now: number): JobRecord[] {
+    const claimed = this.lifecycle.claim(request, now);
+    if (claimed.length > 0) this.afterClaim(claimed, now);
+    return claimed;
   }
 
   release(locks: readonly LockRef[]): Promise<void> {
@@ -139,7 +159,37 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.admin.nextDueAt());
   }
 
+  findStalled(queue: string, now: number, limit: number): Promise<StalledCandidate[]> {
+    return this.tx.read(() => this.stalled.candidates(queue, now, limit));
+  }
+
   recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep> {
-    return this.tx.write(() => this.lifecycle.recoverStalled(queue, now, maxStalledCount));
+    return this.tx.write(() => {
+      const decisions = this.stalled.candidates(queue, now, -1).map((c) => ({
+        id: c.id,
+        lockedUntil: c.lockedUntil,
+        fail: c.stalledCounter + 1 > maxStalledCount,
+        retention: {},
+      }));
+      return this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
+    });
+  }
+
+  recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
+    return this.tx.write(() => {
+      const sweep = this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
+      const failed = new Set(sweep.failed.map((f) => f.id));
+      const kept = decisions.find((d) => failed.has(d.id) && d.retention.count !== 0);
+      if (kept !== undefined) this.lifecycle.applyRetention(queue, 'failed', kept.retention, now);
+      return sweep;
+    });
+  }
+
+  applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): Promise<void> {
+    return this.tx.write(() => this.lifecycle.applyRetention(queue, state, retention, now));
+  }
+
+  newestFinishedOpts(queue: string, state: 'completed' | 'failed'): Promise<JobsOptions | null> {
+    return this.tx.read(() => this.stalled.newestFinishedOpts(queue, state));
   }
 }
