@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FlowProducer, Queue, QueueEvents, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
 import { until } from '../support/engine-fixture.js';
+import { FakeClock } from '../support/fake-clock.js';
 import { engineScope } from '../support/engine-scope.js';
 
 /** What a failed child does to its parent, per child option (each test drives real workers on SQLite). */
@@ -110,6 +111,22 @@ describe('flow child failure policies', () => {
     await child.retry('failed');
     await until(async () => (await tree.job.getState()) === 'waiting');
     expect(await tree.job.getChildrenValues()).toEqual({ [`c:${child.id}`]: 'second time' });
+  });
+
+  it('a child that stalls past the limit fails its parent too (failParentOnFailure)', async () => {
+    const clock = new FakeClock();
+    engine = await scope.open('memory', { clock });
+    const tree = await new FlowProducer({ connection: engine }).add({
+      name: 'p',
+      queueName: 'p',
+      children: [{ name: 'c', queueName: 'c', opts: { failParentOnFailure: true } }],
+    });
+    const opts = { connection: engine, lockDuration: 1_000, maxStalledCount: 0, stalledInterval: 500 };
+    await scope.track(new Worker('c', null, opts)).getNextJob('crashed'); // claimed, never settled
+    scope.track(new Worker('c', async () => 'late', opts)); // its engine sweeps queue c for stalled jobs
+    clock.advance(5_000);
+    await until(async () => (await tree.job.getState()) === 'failed');
+    expect((await new Queue('p', { connection: engine }).getJob(tree.job.id))!.failedReason).toBe(`child c:${tree.children![0].job.id} failed`);
   });
 
   it('a parent with a delay waits it out after its children', async () => {
