@@ -7,6 +7,8 @@ import type { Logger } from '../../core/application/ports/logger.port.js';
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
+import { FlowService } from '../../core/application/services/flow.service.js';
+import { JobStepService } from '../../core/application/services/job-step.service.js';
 import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
@@ -30,6 +32,8 @@ export class QueueEngine {
   readonly queues: JobQueueService;
   readonly workers: JobWorkerService;
   readonly scheduler: QueueSchedulerService;
+  readonly flows: FlowService;
+  readonly steps: JobStepService;
   readonly schedulers: JobSchedulerService;
   readonly events: EventBus;
   private readonly changes: ChangeFeed;
@@ -55,6 +59,8 @@ export class QueueEngine {
     this.queues = container.get(JobQueueService);
     this.workers = container.get(JobWorkerService);
     this.scheduler = container.get(QueueSchedulerService);
+    this.flows = container.get(FlowService);
+    this.steps = container.get(JobStepService);
     this.schedulers = container.get(JobSchedulerService);
     this.events = container.get<EventBus>(EVENT_BUS);
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);

@@ -10,7 +10,8 @@ import type { WorkerRunnerHooks, WorkerRunnerOptions } from './worker-runner-opt
 import type { QueueSchedulerService } from './queue-scheduler.service.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
-import { settleCommandFor, type SettleOutcome } from './settle-command.js';
+import { movedByProcessor, settleCommandFor, type SettleOutcome } from './settle-command.js';
+import { publishEffects } from './store-effects.js';
 
 interface ActiveJob<C> {
   record: JobRecord;
@@ -191,6 +192,7 @@ export class WorkerRunner<C> {
         return;
       }
       batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
+      publishEffects(result.effects, this.deps.events, this.deps.signal);
       for (const record of result.claimed) this.start(record);
       this.deps.scheduler.noteClaimed(result.claimed);
       if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit);
@@ -230,6 +232,11 @@ export class WorkerRunner<C> {
       outcome = { kind: 'completed', result };
     } catch (error) {
       outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    if (movedByProcessor(outcome)) {
+      this.active.delete(active.record.id);
+      this.hooks.onMoved?.(active.context);
+      return this.schedulePump();
     }
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
     this.active.delete(active.record.id);

@@ -18,6 +18,7 @@ import type {
 } from '../../../core/application/ports/job-repository.port.js';
 import type { JobsOptions } from '../../../core/domain/job/job-options.js';
 import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
+import { SqliteStalledFollowUps } from './sqlite-stalled-follow-ups.js';
 import type { JobState, JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { SqliteJobAdmin } from './sqlite-job-admin.js';
@@ -38,6 +39,7 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly queries: SqliteJobQueries;
   private readonly admin: SqliteJobAdmin;
   private readonly stalled: SqliteJobMaintenance;
+  private readonly stalledFollowUps: SqliteStalledFollowUps;
 
   /** `afterClaim` runs inside every claim transaction (job schedulers create their next iteration there). */
   constructor(
@@ -51,6 +53,7 @@ export class SqliteJobRepository implements IJobRepository {
     this.queries = new SqliteJobQueries(db);
     this.admin = new SqliteJobAdmin(db, counters);
     this.stalled = new SqliteJobMaintenance(db);
+    this.stalledFollowUps = new SqliteStalledFollowUps(db, counters);
   }
 
   insert(jobs: readonly NewJob[], now: number): Promise<InsertResult[]> {
@@ -71,9 +74,10 @@ export class SqliteJobRepository implements IJobRepository {
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
     return this.tx.write(() => {
-      const accepted = this.lifecycle.settle(commands, now);
+      const effects: SettleResult['effects'] = [];
+      const accepted = this.lifecycle.settle(commands, now, effects);
       const claimed = next === undefined ? [] : this.claimAndHook(next, now);
-      return { accepted, claimed };
+      return { accepted, claimed, effects };
     });
   }
 
@@ -115,8 +119,8 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.queries.list(queue, states, start, end, asc));
   }
 
-  remove(queue: string, id: string): Promise<RemoveOutcome> {
-    return this.tx.write(() => this.admin.remove(queue, id));
+  remove(queue: string, id: string, now: number): Promise<RemoveOutcome> {
+    return this.tx.write(() => this.admin.remove(queue, id, now));
   }
 
   drain(queue: string, includeDelayed: boolean): Promise<number> {
@@ -167,13 +171,13 @@ export class SqliteJobRepository implements IJobRepository {
         fail: c.stalledCounter + 1 > maxStalledCount,
         retention: {},
       }));
-      return this.stalled.recover(queue, decisions, now);
+      return this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
     });
   }
 
   recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
     return this.tx.write(() => {
-      const sweep = this.stalled.recover(queue, decisions, now);
+      const sweep = this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
       const failed = new Set(sweep.failed.map((f) => f.id));
       const kept = decisions.find((d) => failed.has(d.id) && d.retention.count !== 0);
       if (kept !== undefined) this.lifecycle.applyRetention(queue, 'failed', kept.retention, now);
