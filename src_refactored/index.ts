@@ -20,4 +20,7 @@ export {
   JobStateError,
 } from './core/domain/job/job-errors.js';
 export { CancelledError, WorkerClosedError } from './core/domain/job/cancel-errors.js';
-export { DatabaseOpenError, StorageError } from './infrastructure/persistence/drizzle/database-errors.js';
+export { DatabaseOpenError, StorageError, type StorageFailure } from './infrastructure/persistence/drizzle/database-errors.js';
+export { EncryptionError } from './infrastructure/persistence/codec/payload-codec.js';
+export type { EncryptionKey } from './presentation/composition/encryption-options.schema.js';
+export { SandboxExitError } from './presentation/sandbox/sandbox-errors.js';

@@ -16,11 +16,18 @@ import type { SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-d
 import { SqliteChangeFeed } from '../../infrastructure/persistence/drizzle/sqlite-change-feed.js';
 import { SqliteJobRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-repository.js';
 import { SqliteQueueRepository } from '../../infrastructure/persistence/drizzle/sqlite-queue-repository.js';
+import { plainCodec, type PayloadCodec } from '../../infrastructure/persistence/codec/payload-codec.js';
 
 /** Adapters of one engine: the store file, its change feed, the event bus, clock and logger. */
-export function infrastructureModule(db: SqliteDb, clock: Clock, logger: Logger, settings: EngineSettings): ContainerModule {
+export function infrastructureModule(
+  db: SqliteDb,
+  clock: Clock,
+  logger: Logger,
+  settings: EngineSettings,
+  codec: PayloadCodec = plainCodec,
+): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db));
+    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, codec));
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
     bind(EVENT_BUS).toConstantValue(new InProcessEventBus());

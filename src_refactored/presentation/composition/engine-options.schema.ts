@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { encryptionOptionsSchema } from './encryption-options.schema.js';
 
 export const engineOptionsSchema = z.strictObject({
   path: z.string({ error: 'path must be a file path or ":memory:"' }).min(1, { error: 'path must be a file path or ":memory:"' }),
@@ -8,6 +9,7 @@ export const engineOptionsSchema = z.strictObject({
   idleCheckInterval: z.number().int().min(1).max(60_000).optional(),
   changePollInterval: z.number().int().min(1).max(60_000).optional(),
   busyTimeout: z.number().int().min(0).optional(),
+  encryption: encryptionOptionsSchema.optional(),
 });
 
 export type QueueEngineOptions = z.input<typeof engineOptionsSchema>;

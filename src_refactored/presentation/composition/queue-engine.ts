@@ -13,6 +13,7 @@ import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persiste
 import { parseInput } from '../validation/parse-input.js';
 import { engineOptionsSchema, type QueueEngineOptions } from './engine-options.schema.js';
 import { applicationModule, infrastructureModule } from './engine-modules.js';
+import { EncryptionCodec } from '../../infrastructure/persistence/codec/encryption-codec.js';
 
 /** Something the engine closes when it closes (workers first, so they can finish their jobs). */
 export interface EngineAttachment {
@@ -36,7 +37,8 @@ export class QueueEngine {
 
   /** @internal use createQueueEngine */
   constructor(
-    private readonly db: SqliteDb,
+    /** @internal the open file (tests and tools; not part of the API) */
+    readonly db: SqliteDb,
     options: QueueEngineOptions,
   ) {
     this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
@@ -45,8 +47,10 @@ export class QueueEngine {
       changePollInterval: options.changePollInterval ?? 20,
     };
     const container = new Container();
+    const encryption = options.encryption as { key: Buffer; previousKeys?: Buffer[] } | undefined;
+    const codec = encryption === undefined ? undefined : new EncryptionCodec(encryption.key, encryption.previousKeys);
     container.load(
-      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings),
+      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings, codec),
       applicationModule(settings),
     );
     this.clock = container.get<Clock>(CLOCK);

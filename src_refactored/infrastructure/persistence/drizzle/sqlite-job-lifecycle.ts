@@ -4,6 +4,7 @@ import { STALLED_LIMIT_REASON } from '../../../core/domain/job/job-errors.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
 
 /** At most this many finished jobs are deleted by one age-retention pass (bounded work per commit). */
@@ -23,6 +24,7 @@ export class SqliteJobLifecycle {
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
   ) {
     this.s = {
       // One statement: pick the first `limit` ready jobs in index order and lock them. The NOT EXISTS
@@ -85,7 +87,7 @@ export class SqliteJobLifecycle {
       limit: request.limit,
       worker: request.workerName,
     });
-    return rows.sort(byClaimOrder).map(toJobRecord);
+    return rows.sort(byClaimOrder).map((row) => toJobRecord(row, this.codec));
   }
 
   settle(commands: readonly SettleCommand[], now: number): boolean[] {
@@ -99,7 +101,7 @@ export class SqliteJobLifecycle {
           if (c.retention.count === 0) return this.s.removeFinished.run(fence).changes === 1;
           const changed =
             c.kind === 'complete'
-              ? this.s.complete.run({ ...fence, value: c.returnvalueJson, now })
+              ? this.s.complete.run({ ...fence, value: this.codec.encode('returnvalue', c.returnvalueJson), now })
               : this.s.fail.run({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
           if (changed.changes === 1 && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
             trims.set(`${c.queue}\u0000${state}`, { queue: c.queue, state, retention: c.retention });

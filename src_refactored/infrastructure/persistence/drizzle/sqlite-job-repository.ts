@@ -21,6 +21,7 @@ import { SqliteJobQueries } from './sqlite-job-queries.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
+import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 
 /**
  * IJobRepository on better-sqlite3. Statements are prepared once per engine; each port method is one
@@ -33,12 +34,13 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly queries: SqliteJobQueries;
   private readonly admin: SqliteJobAdmin;
 
-  constructor(db: SqliteDb) {
+  /** `codec` encodes job data, return values and logs on their way in and out (plain by default). */
+  constructor(db: SqliteDb, codec: PayloadCodec = plainCodec) {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
-    this.writer = new SqliteJobWriter(db, counters);
-    this.lifecycle = new SqliteJobLifecycle(db, counters);
-    this.queries = new SqliteJobQueries(db);
+    this.writer = new SqliteJobWriter(db, counters, codec);
+    this.lifecycle = new SqliteJobLifecycle(db, counters, codec);
+    this.queries = new SqliteJobQueries(db, codec);
     this.admin = new SqliteJobAdmin(db, counters);
   }
 

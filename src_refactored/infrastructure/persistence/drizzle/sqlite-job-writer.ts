@@ -3,6 +3,7 @@ import { readyStateFor } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 
 /** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
 export class SqliteJobWriter {
@@ -12,6 +13,7 @@ export class SqliteJobWriter {
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
   ) {
     // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
     this.insertStmt = db.prepare<Record<string, unknown>, JobRow>(
@@ -35,7 +37,7 @@ export class SqliteJobWriter {
         queue: job.queue,
         jobId,
         name: job.name,
-        data: job.dataJson,
+        data: this.codec.encode('data', job.dataJson),
         opts: JSON.stringify(job.opts),
         state: job.delay > 0 ? 'delayed' : readyStateFor(job.priority),
         priority: job.priority,
@@ -46,8 +48,8 @@ export class SqliteJobWriter {
         maxAttempts: job.maxAttempts,
         groupId: job.groupId ?? null,
       });
-      if (row !== undefined) return { record: toJobRecord(row), duplicated: false };
-      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!), duplicated: true };
+      if (row !== undefined) return { record: toJobRecord(row, this.codec), duplicated: false };
+      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!, this.codec), duplicated: true };
     });
   }
 
