@@ -42,8 +42,8 @@ export function openSqliteDatabase(path: string, options: OpenOptions = {}): Sql
     }
     db = new Database(fullPath);
     db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    // First read of the header: a foreign or corrupt file fails here, before anything is written.
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    // First read of the header: a non-SQLite or corrupt file fails here, before anything is written.
+    assertBulliteOrEmpty(db, fullPath);
     if (!inMemory) db.pragma('journal_mode = WAL');
     db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
     db.pragma('foreign_keys = ON');
@@ -53,6 +53,17 @@ export function openSqliteDatabase(path: string, options: OpenOptions = {}): Sql
     db?.close();
     if (error instanceof DatabaseOpenError) throw error;
     throw describeOpenFailure(fullPath, error);
+  }
+}
+
+/**
+ * A valid SQLite file of another application (tables, but no migration record of ours) is refused:
+ * applying our schema to it would write into someone else's database.
+ */
+function assertBulliteOrEmpty(db: SqliteDb, path: string): void {
+  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name);
+  if (tables.length > 0 && !tables.includes('__drizzle_migrations')) {
+    throw new DatabaseOpenError(path, `${path} is an SQLite database of another application (tables: ${tables.slice(0, 5).join(', ')}); bullite will not write into it`);
   }
 }
 

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SqliteDb } from './sqlite-database.js';
 import { StorageError, type StorageFailure } from './database-errors.js';
+import { SqliteFileGuard } from './sqlite-file-guard.js';
 
 /** After busy_timeout expired this many times in a row, the call gives up with a StorageError. */
 const BUSY_RETRIES = 5;
@@ -45,10 +46,15 @@ function translate(error: unknown): unknown {
  * lost-file and exhausted-busy errors become a StorageError, and a failed transaction changed nothing.
  */
 export class SqliteTransactor {
-  constructor(private readonly db: SqliteDb) {}
+  private readonly guard: SqliteFileGuard;
+
+  constructor(private readonly db: SqliteDb) {
+    this.guard = new SqliteFileGuard(db);
+  }
 
   /** One write transaction, synchronously (the callback must not be async: it would commit at its first await). */
   writeSync<T>(work: () => T): T {
+    this.guard.assertInPlace();
     try {
       return this.db.transaction(work).immediate();
     } catch (error) {
