@@ -18,7 +18,7 @@ describe('another process holds the write lock for long', () => {
 
     // A second connection (as another process would) takes the write lock and keeps it.
     const other = new Database(store.path);
-    closers.push(() => other.close());
+    closers.push(() => void other.close());
     let finishProcessor: () => void = () => undefined;
     const processorMayFinish = new Promise<void>((r) => (finishProcessor = r));
     let runs = 0;

@@ -40,12 +40,13 @@ export function openSqliteDatabase(path: string, options: OpenOptions = {}): Sql
       mkdirSync(dirname(fullPath), { recursive: true });
       closeSync(openSync(fullPath, 'a', 0o600));
     }
-    db = new Database(fullPath);
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
+    // The constructor's `timeout` is SQLite's busy_timeout (a PRAGMA could not take it as a parameter).
+    db = new Database(fullPath, { timeout: options.busyTimeoutMs ?? 5000 });
     // First read of the header: a non-SQLite or corrupt file fails here, before anything is written.
     assertBulliteOrEmpty(db, fullPath);
     if (!inMemory) db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
+    db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
     applyMigrations(db);
     return db;
