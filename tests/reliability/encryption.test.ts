@@ -104,6 +104,33 @@ describe('at-rest encryption (AES-256-GCM)', () => {
     await expect(new Queue('rot', { connection: noKey }).getJob(fresh.id)).rejects.toThrow(EncryptionError);
   });
 
+  it('reencrypt() moves plain values and values under previous keys to the current key, so old keys can go', async () => {
+    const path = store();
+    const oldKey = randomBytes(32);
+    const newKey = randomBytes(32);
+    const plain = await open(path);
+    const queue1 = new Queue('re', { connection: plain });
+    const before = await queue1.add('plain', { v: 'stored before encryption was on' });
+    await plain.close();
+    const first = await open(path, { key: oldKey });
+    const queue2 = new Queue('re', { connection: first });
+    const mid = await queue2.add('old', { v: 'old key' });
+    await queue2.close();
+    await first.close();
+
+    const rotating = await open(path, { key: newKey, previousKeys: [oldKey] });
+    expect(await rotating.reencrypt()).toEqual({ jobs: 2, logs: 0 });
+    expect(await rotating.reencrypt()).toEqual({ jobs: 0, logs: 0 }); // idempotent
+    await rotating.close();
+    expect(fileBytes(path).includes('stored before encryption was on')).toBe(false);
+
+    const newOnly = await open(path, { key: newKey });
+    const queue3 = new Queue('re', { connection: newOnly });
+    expect((await queue3.getJob(before.id))?.data).toEqual({ v: 'stored before encryption was on' });
+    expect((await queue3.getJob(mid.id))?.data).toEqual({ v: 'old key' });
+    await queue3.close();
+  });
+
   it('a value moved to another column or altered fails authentication instead of returning garbage', async () => {
     const path = store();
     const engine = await open(path, { key: randomBytes(32) });

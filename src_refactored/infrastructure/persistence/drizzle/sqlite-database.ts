@@ -11,6 +11,8 @@ export interface OpenOptions {
   durability?: 'normal' | 'full';
   /** ms a statement waits for another process's write lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** Zero deleted and overwritten content (on with encryption: a rewritten value leaves no plain copy behind). */
+  secureDelete?: boolean;
 }
 
 /** drizzle-kit writes migrations to <package root>/drizzle; this file sits four levels below the root. */
@@ -48,6 +50,7 @@ export function openSqliteDatabase(path: string, options: OpenOptions = {}): Sql
     const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
     db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
+    if (options.secureDelete === true) db.pragma('secure_delete = ON');
     applyMigrations(db);
     return db;
   } catch (error) {
