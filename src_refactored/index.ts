@@ -24,3 +24,7 @@ export { DatabaseOpenError, StorageError, type StorageFailure } from './infrastr
 export { EncryptionError } from './infrastructure/persistence/codec/payload-codec.js';
 export type { EncryptionKey } from './presentation/composition/encryption-options.schema.js';
 export { SandboxExitError } from './presentation/sandbox/sandbox-errors.js';
+export { defineJob, createTypedWorker, JobDefinition, type JobDefinitionSpec, type BoundHandler } from './presentation/typed/define-job.js';
+export { JobDataValidationError, type Problem } from './presentation/typed/job-data-validation.error.js';
+export { createTaskTool, type TaskTool, type SubmitResult } from './presentation/recipes/task-tool.js';
+export { createAgentExecutor, AGENT_STAGES, type AgentContext, type AgentSpec, type AgentStage, type AgentExecutor, type AgentJobData } from './presentation/recipes/agent-executor.js';

@@ -23,7 +23,7 @@ function describeOpenFailure(path: string, error: unknown): DatabaseOpenError {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new DatabaseOpenError(path, `${path} is not a bullite database (not SQLite, or corrupt): ${String(error)}`, error);
   }
-  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS') {
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'EACCES' || code === 'EROFS') {
     return new DatabaseOpenError(path, `${path} cannot be opened for writing (read-only file or folder?): ${String(error)}`, error);
   }
   return new DatabaseOpenError(path, `Could not open ${path}: ${String(error)}`, error);

@@ -14,6 +14,19 @@ const FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state
 const UNLOCK = `lock_token = NULL, locked_until = NULL`;
 
 /**
+ * The claim: one statement picks the first `limit` ready jobs in index order (jobs_ready is exactly
+ * (queue, priority, seq) filtered to ready states, so SQLite walks it and stops after LIMIT rows: no
+ * sort, cost independent of how many jobs are stored) and locks them. The NOT EXISTS reads the one-row
+ * queues table, so a paused queue claims nothing without a separate round trip.
+ */
+export const CLAIM_SQL = `UPDATE jobs SET state = 'active', lock_token = @token, locked_until = @lockedUntil, processed_on = @now,
+       attempts_started = attempts_started + 1, processed_by = @worker
+ WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
+              AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+              ORDER BY priority, seq LIMIT @limit)
+ RETURNING *`;
+
+/**
  * The worker hot path: claim, settle (complete / fail / retry), lock renewal and stalled recovery.
  * Each public method is meant to run inside one transaction opened by the repository. Every write
  * after the claim is fenced by the claim's token (FENCE), so a worker that lost its lock changes nothing.
@@ -27,16 +40,7 @@ export class SqliteJobLifecycle {
     private readonly codec: PayloadCodec,
   ) {
     this.s = {
-      // One statement: pick the first `limit` ready jobs in index order and lock them. The NOT EXISTS
-      // reads the one-row queues table, so a paused queue claims nothing without a separate round trip.
-      claim: db.prepare<Record<string, unknown>, JobRow>(
-        `UPDATE jobs SET state = 'active', lock_token = @token, locked_until = @lockedUntil, processed_on = @now,
-                attempts_started = attempts_started + 1, processed_by = @worker
-         WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
-                      AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
-                      ORDER BY priority, seq LIMIT @limit)
-         RETURNING *`,
-      ),
+      claim: db.prepare<Record<string, unknown>, JobRow>(CLAIM_SQL),
       complete: db.prepare(
         `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
                 attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE}`,
