@@ -104,6 +104,14 @@ describe('sandboxed processor errors and arguments', () => {
     expect(await queue.getJob(flaky.id)).toMatchObject({ attemptsMade: 2, failedReason: 'transient' });
   });
 
+  it('a processor module that throws while loading fails the attempt with its own error', async () => {
+    const { queue, worker } = await setup(fixture('load-error-processor.mjs'));
+    const failed = nextEvent<[Job, Error]>(worker, 'failed');
+    await queue.add('x', {});
+    const [, error] = await failed;
+    expect(error.message).toBe('cannot load: missing configuration');
+  });
+
   it('rejects a missing file, an unsupported extension and a non-function processor with ValidationError', async () => {
     const store = await openEngine('memory');
     closers.push(store.close);

@@ -41,6 +41,8 @@ async function loadProcessor(): Promise<ProcessorFn> {
 }
 
 const processor = loadProcessor();
+// A module that fails to load fails each job with its error (below), instead of crashing the sandbox.
+processor.catch(() => undefined);
 const calls = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
 let nextCallId = 0;
 let controller: AbortController | undefined;
