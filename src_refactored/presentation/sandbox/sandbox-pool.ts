@@ -35,9 +35,10 @@ function callJob(job: Job, method: JobMethod, arg: unknown): Promise<unknown> {
 }
 
 /**
- * Sandboxes of one Worker, at most `size` (its concurrency), each running one job at a time. They are
- * started on demand and reused; one that died (crash, exit, OOM, killed after ignoring its signal) is
- * dropped and the next job gets a fresh one.
+ * Sandboxes of one Worker, each running one job at a time. The runner never runs more than
+ * `concurrency` jobs at once, so the pool never holds more sandboxes than that. They are started on
+ * demand and reused; one that died (crash, exit, OOM, killed after ignoring its signal) is dropped and
+ * the next job gets a fresh one.
  */
 export class SandboxPool {
   private readonly idle: SandboxHost[] = [];
