@@ -13,7 +13,7 @@ describe("durability: 'normal' | 'full'", () => {
     [undefined, 1, 'NORMAL (default)'],
     ['normal', 1, 'NORMAL'],
     ['full', 2, 'FULL'],
-  ] as const)('durability %s sets synchronous = %i (%s) on a WAL file', async (durability, synchronous) => {
+  ] as const)('durability %s sets synchronous = %i (%s) on a WAL file', async (durability, synchronous, _label) => {
     const store = await openEngine('wal-file', durability === undefined ? {} : { durability });
     closers.push(store.close);
     expect(store.engine.db.pragma('journal_mode', { simple: true })).toBe('wal');
