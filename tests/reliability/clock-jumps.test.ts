@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { Queue, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
+import { createQueueEngine, Queue, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { nextEvent, openEngine, until } from '../support/engine-fixture.js';
 
@@ -117,5 +117,40 @@ describe('clock jumps (sleep/resume)', () => {
     await until(async () => (await queue.getJobState(job.id)) === 'completed');
     expect(runs.get(job.id)).toBe(1);
     expect((await queue.getJob(job.id))?.stalledCounter).toBe(1);
+  });
+
+  it('two processes on one file see the same jump: the other one does not take a live job before its owner renews', async () => {
+    const clock = new FakeClock(); // one system clock, seen by both "processes" (two engines, two connections)
+    const store = await openEngine('wal-file', { clock });
+    const engineB = await createQueueEngine({ path: store.path, clock, idleCheckInterval: 10 });
+    closers.push(store.close, () => engineB.close());
+    const queue = new Queue('jumpy', { connection: store.engine });
+    closers.push(() => queue.close());
+    const { worker: workerA, runs, release } = gatedWorker(store.engine);
+    const active = nextEvent(workerA, 'active');
+    const job = await queue.add('long', {});
+    await active;
+    let runsOnB = 0;
+    const workerB = new Worker('jumpy', async () => void (runsOnB += 1), { connection: engineB, stalledInterval: 1_000 });
+    const stalledOnB: string[] = [];
+    workerB.on('stalled', (id: string) => stalledOnB.push(id));
+    closers.push(() => workerB.close(true));
+    await engineB.scheduler.tick(); // B's baseline sweep before the jump
+
+    clock.advance(HOUR); // resume after sleep: every lock in the file looks expired
+    await engineB.scheduler.tick(); // B sweeps before A has renewed: it must hold off
+    expect(await queue.getJobState(job.id)).toBe('active');
+    const lockedUntil = () => store.engine.db.prepare('SELECT locked_until FROM jobs WHERE job_id = ?').pluck().get(job.id) as number;
+    await until(() => lockedUntil() > clock.now()); // A renews on its next idle check
+    const after = performance.now();
+    await until(async () => (await engineB.scheduler.tick(), performance.now() - after > 50)); // B's hold is over
+    expect(await queue.getJobState(job.id)).toBe('active');
+    const completed = nextEvent(workerA, 'completed');
+    release();
+    await completed;
+    expect(runs.get(job.id)).toBe(1);
+    expect(runsOnB).toBe(0);
+    expect(stalledOnB).toEqual([]);
+    expect((await queue.getJob(job.id))?.stalledCounter).toBe(0);
   });
 });

@@ -6,6 +6,7 @@ import { LOGGER, type Logger } from '../ports/logger.port.js';
 import { ENGINE_SETTINGS, type EngineSettings } from './engine-settings.js';
 import { WORK_SIGNAL, type WorkSignal } from './work-signal.js';
 import { STALLED_LIMIT_REASON } from '../../domain/job/job-errors.js';
+import { ClockJumpDetector } from './clock-jump-detector.js';
 
 /** What a worker registers so the engine sweeps its queue for stalled jobs. */
 export interface StalledWatch {
@@ -32,6 +33,7 @@ export class QueueSchedulerService {
   private closed = false;
   private readonly watches = new Set<StalledWatch>();
   private readonly nextSweepAt = new Map<StalledWatch, number>();
+  private readonly jumps: ClockJumpDetector;
 
   constructor(
     @inject(JOB_REPOSITORY) private readonly jobs: IJobRepository,
@@ -40,7 +42,10 @@ export class QueueSchedulerService {
     @inject(WORK_SIGNAL) private readonly signal: WorkSignal,
     @inject(ENGINE_SETTINGS) private readonly settings: EngineSettings,
     @inject(LOGGER) private readonly logger: Logger,
-  ) {}
+  ) {
+    // Hold recovery for two idle checks after a forward jump: other processes renew within one.
+    this.jumps = new ClockJumpDetector(clock, settings.idleCheckInterval, 2 * settings.idleCheckInterval);
+  }
 
   start(): void {
     this.closed = false;
@@ -110,12 +115,14 @@ export class QueueSchedulerService {
       for (const jobId of ids) this.events.publish({ queue, event: 'waiting', args: { jobId, prev: 'delayed' } });
       this.signal.notify(queue);
     }
-    for (const watch of this.watches) await this.sweepStalled(watch);
+    const holding = this.jumps.holding();
+    for (const watch of this.watches) await this.sweepStalled(watch, holding);
   }
 
-  private async sweepStalled(watch: StalledWatch): Promise<void> {
+  private async sweepStalled(watch: StalledWatch, holding: boolean): Promise<void> {
     if (this.clock.now() < (this.nextSweepAt.get(watch) ?? 0)) return;
     await watch.renewLocks();
+    if (holding) return; // the clock just jumped: give live workers elsewhere time to renew (clock-jump-detector.ts)
     const now = this.clock.now();
     this.nextSweepAt.set(watch, now + watch.stalledInterval);
     const { recovered, failed } = await this.jobs.recoverStalled(watch.queue, now, watch.maxStalledCount);
