@@ -3,6 +3,7 @@ import type { DependencyKind } from '../../../core/domain/job/dependency-policy.
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import type { SqliteDeadLetters } from './sqlite-dead-letters.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
 
@@ -25,6 +26,7 @@ export class SqliteDependencyResolver {
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
     private readonly deadLetters: SqliteDeadLetters,
+    private readonly codec: PayloadCodec,
   ) {
     const edge = `parent_queue = @pq AND parent_id = @pid AND child_queue = @cq AND child_id = @cid`;
     this.s = {
@@ -118,6 +120,6 @@ export class SqliteDependencyResolver {
     if (row === undefined) return;
     effects.push({ queue, event: 'failed', args: { jobId: id, failedReason: reason, prev: 'waiting-children' } });
     this.failed(queue, id, reason, now, effects);
-    this.deadLetters.copy(toJobRecord(row), now, effects);
+    this.deadLetters.copy(toJobRecord(row, this.codec), now, effects);
   }
 }

@@ -4,6 +4,7 @@ import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 
 /** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
 export class SqliteJobWriter {
@@ -14,6 +15,7 @@ export class SqliteJobWriter {
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
   ) {
     this.links = new SqliteDependencyLinks(db);
     // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
@@ -42,7 +44,7 @@ export class SqliteJobWriter {
         queue: job.queue,
         jobId,
         name: job.name,
-        data: job.dataJson,
+        data: this.codec.encode('data', job.dataJson),
         opts: JSON.stringify(job.opts),
         state: waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority),
         priority: job.priority,
@@ -56,11 +58,11 @@ export class SqliteJobWriter {
         parentId: job.opts.parent?.id ?? null,
       });
       if (row !== undefined) {
-        const record = toJobRecord(row);
+        const record = toJobRecord(row, this.codec);
         if (links !== undefined) this.links.attach(record, links);
         return { record, duplicated: false };
       }
-      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!), duplicated: true };
+      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!, this.codec), duplicated: true };
     });
   }
 
