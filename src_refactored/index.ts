@@ -15,6 +15,17 @@ export type { SearchJobsResult, MetricsResult } from './core/application/service
 export { registerPrometheusMetrics } from './presentation/metrics/prom-client-collector.js';
 export { createDashboard, type Dashboard, type DashboardOptions } from './presentation/dashboard/dashboard-handler.js';
 export { startDashboard, type RunningDashboard, type StartDashboardOptions } from './presentation/dashboard/start-dashboard.js';
+export {
+  FlowProducer,
+  type FlowJob,
+  type FlowChildJob,
+  type FlowOpts,
+  type FlowProducerOptions,
+  type JobNode,
+  type NodeOpts,
+} from './presentation/api/flow-producer.js';
+export type { JobDependencies, DependencyType } from './presentation/api/job-dependencies.js';
+export type { DeadLetterData } from './core/domain/job/dead-letter.js';
 export type { JobsOptions, KeepJobs, BackoffOptions } from './core/domain/job/job-options.js';
 export type { JobState, JobStateOrUnknown } from './core/domain/job/job-state.js';
 export type { Clock } from './core/application/ports/clock.port.js';
@@ -29,7 +40,11 @@ export {
   JobStateError,
 } from './core/domain/job/job-errors.js';
 export { CancelledError, WorkerClosedError } from './core/domain/job/cancel-errors.js';
-export { DatabaseOpenError, StorageError } from './infrastructure/persistence/drizzle/database-errors.js';
+export { DelayedError, WaitingError, WaitingChildrenError } from './core/domain/job/step-errors.js';
+export { DatabaseOpenError, StorageError, type StorageFailure } from './infrastructure/persistence/drizzle/database-errors.js';
+export { EncryptionError } from './infrastructure/persistence/codec/payload-codec.js';
+export type { EncryptionKey } from './presentation/composition/encryption-options.schema.js';
+export { SandboxExitError } from './presentation/sandbox/sandbox-errors.js';
 export { defineJob, createTypedWorker, JobDefinition, type JobDefinitionSpec, type BoundHandler } from './presentation/typed/define-job.js';
 export { JobDataValidationError, type Problem } from './presentation/typed/job-data-validation.error.js';
 export { createTaskTool, type TaskTool, type SubmitResult } from './presentation/recipes/task-tool.js';

@@ -5,6 +5,7 @@ import type { Logger } from '../../core/application/ports/logger.port.js';
 import type { SqliteDb } from '../persistence/drizzle/sqlite-database.js';
 import { SqliteTransactor } from '../persistence/drizzle/sqlite-transactor.js';
 import { LocalListeners } from './local-listeners.js';
+import { plainCodec, type PayloadCodec } from '../persistence/codec/payload-codec.js';
 
 export const DEFAULT_EVENTS_MAX_LEN = 10_000;
 
@@ -20,8 +21,12 @@ interface EventRow {
   timestamp: number;
 }
 
-function toStored(row: EventRow): StoredQueueEvent {
-  const payload = JSON.parse(row.payload) as Record<string, unknown>;
+/**
+ * Event payloads carry user payload (return values, progress data), so an encrypted store encrypts them
+ * like the job's return value column; plain stores keep readable JSON.
+ */
+function toStored(row: EventRow, codec: PayloadCodec): StoredQueueEvent {
+  const payload = JSON.parse(codec.decode('returnvalue', row.payload)) as Record<string, unknown>;
   const args = row.job_id === null ? payload : { jobId: row.job_id, ...payload };
   return { id: String(row.id), queue: row.queue, event: row.event, args, timestamp: row.timestamp };
 }
@@ -52,6 +57,7 @@ export class SqliteEventBus implements EventBus, EventStream {
     private readonly clock: Clock,
     private readonly logger: Logger,
     private readonly maxLen: number = DEFAULT_EVENTS_MAX_LEN,
+    private readonly codec: PayloadCodec = plainCodec,
   ) {
     this.tx = new SqliteTransactor(db);
     this.trimEvery = Math.max(1, Math.min(1000, Math.ceil(maxLen / 10)));
@@ -97,7 +103,7 @@ export class SqliteEventBus implements EventBus, EventStream {
   async read(queue: string | null, afterId: string, limit: number): Promise<StoredQueueEvent[]> {
     const after = Number(afterId);
     const rows = queue === null ? this.s.readAll.all(after, limit) : this.s.readQueue.all(queue, after, limit);
-    return rows.map(toStored);
+    return rows.map((row) => toStored(row, this.codec));
   }
 
   async latestId(queue: string | null): Promise<string> {
@@ -106,7 +112,7 @@ export class SqliteEventBus implements EventBus, EventStream {
   }
 
   async forJob(queue: string, jobId: string): Promise<StoredQueueEvent[]> {
-    return this.s.forJob.all(queue, jobId).map(toStored);
+    return this.s.forJob.all(queue, jobId).map((row) => toStored(row, this.codec));
   }
 
   async flush(): Promise<void> {
@@ -150,7 +156,7 @@ export class SqliteEventBus implements EventBus, EventStream {
     const rows = batch.map((event) => {
       const { jobId, ...payload } = event.args;
       this.sinceTrim.set(event.queue, (this.sinceTrim.get(event.queue) ?? 0) + 1);
-      return [event.queue, event.event, jobId ?? null, JSON.stringify(payload), event.timestamp];
+      return [event.queue, event.event, jobId ?? null, this.codec.encode('returnvalue', JSON.stringify(payload)), event.timestamp];
     });
     const last = Number(this.s.insertBatch.run(JSON.stringify(rows)).lastInsertRowid);
     const first = last - batch.length + 1;

@@ -10,6 +10,10 @@ import { JobSchedulerService } from '../../core/application/services/job-schedul
 import { SqliteJobSchedulerRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-scheduler-repository.js';
 import { LOGGER, type Logger } from '../../core/application/ports/logger.port.js';
 import { QUEUE_REPOSITORY } from '../../core/application/ports/queue-repository.port.js';
+import { FLOW_REPOSITORY } from '../../core/application/ports/flow-repository.port.js';
+import { JOB_STEP_REPOSITORY } from '../../core/application/ports/job-step-repository.port.js';
+import { FlowService } from '../../core/application/services/flow.service.js';
+import { JobStepService } from '../../core/application/services/job-step.service.js';
 import { ENGINE_SETTINGS, type EngineSettings } from '../../core/application/services/engine-settings.js';
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
@@ -27,6 +31,9 @@ import type { SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-d
 import { SqliteChangeFeed } from '../../infrastructure/persistence/drizzle/sqlite-change-feed.js';
 import { SqliteJobRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-repository.js';
 import { SqliteQueueRepository } from '../../infrastructure/persistence/drizzle/sqlite-queue-repository.js';
+import { SqliteFlowRepository } from '../../infrastructure/persistence/drizzle/sqlite-flow-repository.js';
+import { SqliteJobStepRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-step-repository.js';
+import { plainCodec, type PayloadCodec } from '../../infrastructure/persistence/codec/payload-codec.js';
 
 /** Adapters of one engine: the store file, its change feed, the event bus, clock and logger. */
 export function infrastructureModule(
@@ -34,17 +41,20 @@ export function infrastructureModule(
   clock: Clock,
   logger: Logger,
   settings: EngineSettings,
+  codec: PayloadCodec = plainCodec,
   eventsMaxLen?: number,
 ): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    const schedulers = new SqliteJobSchedulerRepository(db, repeatIterationPlanner);
-    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now)));
+    const schedulers = new SqliteJobSchedulerRepository(db, repeatIterationPlanner, codec);
+    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now), codec));
     bind(JOB_SCHEDULER_REPOSITORY).toConstantValue(schedulers);
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
-    bind(JOB_SEARCH_REPOSITORY).toConstantValue(new SqliteJobSearch(db));
+    bind(JOB_SEARCH_REPOSITORY).toConstantValue(new SqliteJobSearch(db, codec));
     bind(METRICS_REPOSITORY).toConstantValue(new SqliteMetricsRepository(db));
+    bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db, codec));
+    bind(JOB_STEP_REPOSITORY).toConstantValue(new SqliteJobStepRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
-    const events = new SqliteEventBus(db, clock, logger, eventsMaxLen);
+    const events = new SqliteEventBus(db, clock, logger, eventsMaxLen, codec);
     bind(EVENT_BUS).toConstantValue(events);
     bind(EVENT_STREAM).toConstantValue(events);
     bind(CLOCK).toConstantValue(clock);
@@ -62,6 +72,8 @@ export function applicationModule(settings: EngineSettings): ContainerModule {
     bind(JobWorkerService).toSelf().inSingletonScope();
     bind(EventsService).toSelf().inSingletonScope();
     bind(QueueInsightsService).toSelf().inSingletonScope();
+    bind(FlowService).toSelf().inSingletonScope();
+    bind(JobStepService).toSelf().inSingletonScope();
     bind(JobSchedulerService).toSelf().inSingletonScope();
   });
 }

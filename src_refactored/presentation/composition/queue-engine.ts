@@ -10,6 +10,8 @@ import { QueueSchedulerService } from '../../core/application/services/queue-sch
 import { EventsService } from '../../core/application/services/events.service.js';
 import { QueueInsightsService } from '../../core/application/services/queue-insights.service.js';
 import { EVENT_STREAM, type EventStream } from '../../core/application/ports/event-stream.port.js';
+import { FlowService } from '../../core/application/services/flow.service.js';
+import { JobStepService } from '../../core/application/services/job-step.service.js';
 import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
@@ -17,6 +19,9 @@ import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persiste
 import { parseInput } from '../validation/parse-input.js';
 import { engineOptionsSchema, type QueueEngineOptions } from './engine-options.schema.js';
 import { applicationModule, infrastructureModule } from './engine-modules.js';
+import { EncryptionCodec } from '../../infrastructure/persistence/codec/encryption-codec.js';
+import { SqlitePayloadRewriter } from '../../infrastructure/persistence/drizzle/sqlite-payload-rewriter.js';
+import { BulliteError } from '../../shared/bullite-error.js';
 
 /** Something the engine closes when it closes (workers first, so they can finish their jobs). */
 export interface EngineAttachment {
@@ -33,6 +38,8 @@ export class QueueEngine {
   readonly queues: JobQueueService;
   readonly workers: JobWorkerService;
   readonly scheduler: QueueSchedulerService;
+  readonly flows: FlowService;
+  readonly steps: JobStepService;
   readonly schedulers: JobSchedulerService;
   readonly events: EventBus;
   /** The durable event stream (QueueEvents, dashboard). */
@@ -42,11 +49,13 @@ export class QueueEngine {
   private readonly stream: EventStream;
   private readonly changes: ChangeFeed;
   private readonly attachments = new Set<EngineAttachment>();
+  private readonly codec: EncryptionCodec | undefined;
   private closing: Promise<void> | undefined;
 
   /** @internal use createQueueEngine */
   constructor(
-    private readonly db: SqliteDb,
+    /** @internal the open file (tests and tools; not part of the API) */
+    readonly db: SqliteDb,
     options: QueueEngineOptions,
   ) {
     this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
@@ -55,20 +64,19 @@ export class QueueEngine {
       changePollInterval: options.changePollInterval ?? 20,
     };
     const container = new Container();
+    const encryption = options.encryption as { key: Buffer; previousKeys?: Buffer[] } | undefined;
+    const codec = encryption === undefined ? undefined : new EncryptionCodec(encryption.key, encryption.previousKeys);
+    this.codec = codec;
     container.load(
-      infrastructureModule(
-        db,
-        options.clock ?? systemClock,
-        (options.logger as Logger | undefined) ?? silentLogger,
-        settings,
-        options.events?.maxLen,
-      ),
+      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings, codec, options.events?.maxLen),
       applicationModule(settings),
     );
     this.clock = container.get<Clock>(CLOCK);
     this.queues = container.get(JobQueueService);
     this.workers = container.get(JobWorkerService);
     this.scheduler = container.get(QueueSchedulerService);
+    this.flows = container.get(FlowService);
+    this.steps = container.get(JobStepService);
     this.schedulers = container.get(JobSchedulerService);
     this.events = container.get<EventBus>(EVENT_BUS);
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);
@@ -86,6 +94,15 @@ export class QueueEngine {
   attach(attachment: EngineAttachment): () => void {
     this.attachments.add(attachment);
     return () => this.attachments.delete(attachment);
+  }
+
+  /**
+   * Key rotation: rewrites every stored job data, return value and log line that is plain or under a
+   * previous key with `encryption.key`, in batches. Afterwards `previousKeys` can be dropped.
+   */
+  async reencrypt(): Promise<{ jobs: number; logs: number }> {
+    if (this.codec === undefined) throw new BulliteError('ERR_ENCRYPTION_KEY', 'reencrypt() needs an engine opened with encryption: { key }');
+    return new SqlitePayloadRewriter(this.db, this.codec).rewriteAll();
   }
 
   /** Closes attached workers (gracefully), stops timers and closes the file. Idempotent. */
@@ -108,6 +125,10 @@ export async function createQueueEngine(options: QueueEngineOptions): Promise<Qu
 
 export function openQueueEngineSync(options: QueueEngineOptions): QueueEngine {
   const parsed = parseInput(engineOptionsSchema, options, 'options');
-  const db = openSqliteDatabase(parsed.path, { durability: parsed.durability, busyTimeoutMs: parsed.busyTimeout });
+  const db = openSqliteDatabase(parsed.path, {
+    durability: parsed.durability,
+    busyTimeoutMs: parsed.busyTimeout,
+    secureDelete: parsed.encryption !== undefined,
+  });
   return new QueueEngine(db, parsed);
 }

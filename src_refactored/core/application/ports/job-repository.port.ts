@@ -1,4 +1,5 @@
 import type { JobState, JobStateOrUnknown } from '../../domain/job/job-state.js';
+import type { QueueEventRecord } from './event-bus.port.js';
 import type { JobsOptions } from '../../domain/job/job-options.js';
 import type {
   ClaimRequest,
@@ -28,6 +29,8 @@ export interface StalledSweep {
   recovered: { queue: string; id: string }[];
   /** Jobs failed because they stalled more than `maxStalledCount` times. */
   failed: { queue: string; id: string }[];
+  /** Events of follow-up changes (parents of the failed jobs, dead letters). */
+  effects?: QueueEventRecord[];
 }
 
 /** An active job whose lock had expired when it was read (first pass of stalled recovery). */
@@ -77,7 +80,8 @@ export interface IJobRepository {
   /** Jobs of the given states, ordered per state as BullMQ lists them; `end` inclusive, -1 for all. */
   list(queue: string, states: readonly JobState[], start: number, end: number, asc: boolean): Promise<JobRecord[]>;
 
-  remove(queue: string, id: string): Promise<RemoveOutcome>;
+  /** Removes the job with its flow subtree, unless one of them is active ('locked': nothing removed). */
+  remove(queue: string, id: string, now: number): Promise<RemoveOutcome>;
   /** Removes waiting and prioritized jobs (and delayed ones when asked). */
   drain(queue: string, includeDelayed: boolean): Promise<number>;
   /** Removes up to `limit` jobs of `state` older than `graceMs`; returns their ids. */

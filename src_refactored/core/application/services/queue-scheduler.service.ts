@@ -6,6 +6,7 @@ import { LOGGER, type Logger } from '../ports/logger.port.js';
 import { ENGINE_SETTINGS, type EngineSettings } from './engine-settings.js';
 import { WORK_SIGNAL, type WorkSignal } from './work-signal.js';
 import { STALLED_LIMIT_REASON } from '../../domain/job/job-errors.js';
+import { publishEffects } from './store-effects.js';
 import { JOB_SCHEDULER_REPOSITORY, type IJobSchedulerRepository } from '../ports/job-scheduler-repository.port.js';
 import type { JobRecord } from '../ports/job-record.js';
 import { StalledJobSweeper, type StalledWatch } from './stalled-job-sweeper.js';
@@ -156,7 +157,7 @@ export class QueueSchedulerService {
 
   private async sweepStalled(sweeper: StalledJobSweeper): Promise<void> {
     const { queue } = sweeper.watch;
-    const { recovered, failed } = await sweeper.sweep();
+    const { recovered, failed, effects } = await sweeper.sweep();
     for (const { id } of recovered) {
       this.events.publish({ queue, event: 'stalled', args: { jobId: id, prev: 'active' } });
       this.events.publish({ queue, event: 'waiting', args: { jobId: id, prev: 'active' } });
@@ -164,6 +165,7 @@ export class QueueSchedulerService {
     for (const { id } of failed) {
       this.events.publish({ queue, event: 'failed', args: { jobId: id, failedReason: STALLED_LIMIT_REASON, prev: 'active' } });
     }
+    publishEffects(effects, this.events, this.signal);
     if (recovered.length > 0) this.signal.notify(queue);
   }
 

@@ -1,18 +1,22 @@
+import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
 import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../../core/application/ports/job-record.js';
 import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import type { FinishedTimes, SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
-import { FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
+import { FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
+import { SqliteDeadLetters } from './sqlite-dead-letters.js';
+import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
 
 /** At most this many finished jobs are deleted by one age-retention pass (bounded work per commit). */
 const AGE_TRIM_BATCH = 1000;
 
 const FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
 const UNLOCK = `lock_token = NULL, locked_until = NULL`;
-/** What the metrics need of a finished job (wait and processing time), read by the same statement. */
-const TIMES = `RETURNING timestamp, delay, processed_on`;
+/** What the metrics need of a finished job (wait and processing time), returned by the same statement. */
+const TIMES = `timestamp, delay, processed_on`;
 
 /**
  * The claim: one statement picks the first `limit` ready jobs in index order (jobs_ready is exactly
@@ -35,23 +39,31 @@ export const CLAIM_SQL = `UPDATE jobs SET state = 'active', lock_token = @token,
  */
 export class SqliteJobLifecycle {
   private readonly s;
+  private readonly deadLetters: SqliteDeadLetters;
+  private readonly resolver: SqliteDependencyResolver;
 
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
     private readonly metrics: SqliteMetricsRecorder,
   ) {
+    this.deadLetters = new SqliteDeadLetters(db, counters, codec);
+    this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters, codec);
     this.s = {
       claim: db.prepare<Record<string, unknown>, JobRow>(CLAIM_SQL),
-      complete: db.prepare<Record<string, unknown>, FinishedTimes>(
+      // RETURNING LINKED: whether a parent waits for this job, so only flow/DAG jobs pay for resolution.
+      complete: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
         `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} ${TIMES}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} RETURNING ${LINKED}, ${TIMES}`,
       ),
-      fail: db.prepare<Record<string, unknown>, FinishedTimes>(
+      fail: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, stacktrace = @stack, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} ${TIMES}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} RETURNING ${LINKED}, ${TIMES}`,
       ),
-      removeFinished: db.prepare<Record<string, unknown>, FinishedTimes>(`DELETE FROM jobs WHERE ${FENCE} ${TIMES}`),
+      removeFinished: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
+        `DELETE FROM jobs WHERE ${FENCE} RETURNING ${LINKED}, ${TIMES}`,
+      ),
       retry: db.prepare(
         `UPDATE jobs SET state = CASE WHEN @runAt IS NOT NULL THEN 'delayed' ELSE ${READY_STATE_OF_ROW} END,
                 run_at = @runAt, seq = ${RESEQUENCE}, failed_reason = @reason, stacktrace = @stack,
@@ -83,10 +95,10 @@ export class SqliteJobLifecycle {
       limit: request.limit,
       worker: request.workerName,
     });
-    return rows.sort(byClaimOrder).map(toJobRecord);
+    return rows.sort(byClaimOrder).map((row) => toJobRecord(row, this.codec));
   }
 
-  settle(commands: readonly SettleCommand[], now: number): boolean[] {
+  settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): boolean[] {
     const trims = new Map<string, { queue: string; state: 'completed' | 'failed'; retention: Retention }>();
     this.metrics.discard();
     const accepted = commands.map((c) => {
@@ -95,15 +107,21 @@ export class SqliteJobLifecycle {
         case 'complete':
         case 'fail': {
           const state = c.kind === 'complete' ? 'completed' : 'failed';
-          const times =
-            c.retention.count === 0
-              ? this.s.removeFinished.get(fence)
-              : c.kind === 'complete'
-                ? this.s.complete.get({ ...fence, value: c.returnvalueJson, now })
-                : this.s.fail.get({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
-          if (times === undefined) return false;
-          this.metrics.observe(c.queue, state, times, now);
-          if (c.retention.count !== 0 && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
+          const dying = c.kind === 'fail' && c.deadLetter !== undefined ? this.deadLetters.capture(fence) : undefined;
+          const removed = c.retention.count === 0;
+          const changed = removed
+            ? this.s.removeFinished.get(fence)
+            : c.kind === 'complete'
+              ? this.s.complete.get({ ...fence, value: this.codec.encode('returnvalue', c.returnvalueJson), now })
+              : this.s.fail.get({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
+          if (changed === undefined) return false;
+          this.metrics.observe(c.queue, state, changed, now);
+          if (changed.linked) this.resolveParents(c, now, effects);
+          if (dying !== undefined && c.kind === 'fail') {
+            const { failedReason, stacktrace } = c;
+            this.deadLetters.copy({ ...dying, failedReason, stacktrace, attemptsMade: dying.attemptsMade + 1 }, now, effects);
+          }
+          if (!removed && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
             trims.set(`${c.queue}\u0000${state}`, { queue: c.queue, state, retention: c.retention });
           }
           return true;
@@ -119,6 +137,12 @@ export class SqliteJobLifecycle {
     for (const { queue, state, retention } of trims.values()) this.applyRetention(queue, state, retention, now);
     this.metrics.flush();
     return accepted;
+  }
+
+  private resolveParents(c: SettleCommand & { kind: 'complete' | 'fail' }, now: number, effects: QueueEventRecord[]): void {
+    // The edge keeps the value as stored (encoded like the job's returnvalue column) for getChildrenValues.
+    if (c.kind === 'complete') this.resolver.completed(c.queue, c.id, this.codec.encode('returnvalue', c.returnvalueJson), now, effects);
+    else this.resolver.failed(c.queue, c.id, c.failedReason, now, effects);
   }
 
   applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): void {

@@ -18,6 +18,7 @@ import type {
 } from '../../../core/application/ports/job-repository.port.js';
 import type { JobsOptions } from '../../../core/domain/job/job-options.js';
 import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
+import { SqliteStalledFollowUps } from './sqlite-stalled-follow-ups.js';
 import type { JobState, JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { SqliteJobAdmin } from './sqlite-job-admin.js';
@@ -27,6 +28,7 @@ import { SqliteJobWriter } from './sqlite-job-writer.js';
 import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
+import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 
 /**
  * IJobRepository on better-sqlite3. Statements are prepared once per engine; each port method is one
@@ -40,20 +42,26 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly admin: SqliteJobAdmin;
   private readonly stalled: SqliteJobMaintenance;
   private readonly metrics: SqliteMetricsRecorder;
+  private readonly stalledFollowUps: SqliteStalledFollowUps;
 
-  /** `afterClaim` runs inside every claim transaction (job schedulers create their next iteration there). */
+  /**
+   * `afterClaim` runs inside every claim transaction (job schedulers create their next iteration there);
+   * `codec` encodes job data, return values and logs on their way in and out (plain by default).
+   */
   constructor(
     db: SqliteDb,
     private readonly afterClaim: (claimed: readonly JobRecord[], now: number) => void = () => undefined,
+    codec: PayloadCodec = plainCodec,
   ) {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
-    this.writer = new SqliteJobWriter(db, counters);
+    this.writer = new SqliteJobWriter(db, counters, codec);
     this.metrics = new SqliteMetricsRecorder(db);
-    this.lifecycle = new SqliteJobLifecycle(db, counters, this.metrics);
-    this.queries = new SqliteJobQueries(db);
-    this.admin = new SqliteJobAdmin(db, counters);
+    this.lifecycle = new SqliteJobLifecycle(db, counters, codec, this.metrics);
+    this.queries = new SqliteJobQueries(db, codec);
+    this.admin = new SqliteJobAdmin(db, counters, codec);
     this.stalled = new SqliteJobMaintenance(db);
+    this.stalledFollowUps = new SqliteStalledFollowUps(db, counters, codec);
   }
 
   insert(jobs: readonly NewJob[], now: number): Promise<InsertResult[]> {
@@ -74,9 +82,10 @@ export class SqliteJobRepository implements IJobRepository {
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
     return this.tx.write(() => {
-      const accepted = this.lifecycle.settle(commands, now);
+      const effects: SettleResult['effects'] = [];
+      const accepted = this.lifecycle.settle(commands, now, effects);
       const claimed = next === undefined ? [] : this.claimAndHook(next, now);
-      return { accepted, claimed };
+      return { accepted, claimed, effects };
     });
   }
 
@@ -118,8 +127,8 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.queries.list(queue, states, start, end, asc));
   }
 
-  remove(queue: string, id: string): Promise<RemoveOutcome> {
-    return this.tx.write(() => this.admin.remove(queue, id));
+  remove(queue: string, id: string, now: number): Promise<RemoveOutcome> {
+    return this.tx.write(() => this.admin.remove(queue, id, now));
   }
 
   drain(queue: string, includeDelayed: boolean): Promise<number> {
@@ -170,13 +179,19 @@ export class SqliteJobRepository implements IJobRepository {
         fail: c.stalledCounter + 1 > maxStalledCount,
         retention: {},
       }));
-      return this.countFailures(this.stalled.recover(queue, decisions, now), now);
+      return this.countFailures(
+        this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now)),
+        now,
+      );
     });
   }
 
   recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
     return this.tx.write(() => {
-      const sweep = this.countFailures(this.stalled.recover(queue, decisions, now), now);
+      const sweep = this.countFailures(
+        this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now)),
+        now,
+      );
       const failed = new Set(sweep.failed.map((f) => f.id));
       const kept = decisions.find((d) => failed.has(d.id) && d.retention.count !== 0);
       if (kept !== undefined) this.lifecycle.applyRetention(queue, 'failed', kept.retention, now);

@@ -10,6 +10,8 @@ import type {
 import type { JobState } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
+import { BulliteError } from '../../../shared/bullite-error.js';
 
 /** Statements are built per filter shape (which conditions are present); this many shapes stay prepared. */
 const STATEMENT_CACHE = 64;
@@ -49,9 +51,13 @@ function conditionSql(c: DataCondition, params: unknown[]): string {
 export class SqliteJobSearch implements IJobSearchRepository {
   private readonly cache = new Map<string, Statement<unknown[], unknown>>();
 
-  constructor(private readonly db: SqliteDb) {}
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly codec: PayloadCodec = plainCodec,
+  ) {}
 
   async search(query: JobSearchQuery): Promise<JobSearchPage> {
+    this.assertSearchable(query);
     const desc = query.order === 'desc';
     const after = query.after ?? (desc ? { timestamp: MAX, row: MAX } : { timestamp: MIN, row: MIN });
     const rows: JobRow[] = [];
@@ -68,10 +74,11 @@ export class SqliteJobSearch implements IJobSearchRepository {
     const page = rows.slice(0, query.limit);
     const last = page.at(-1);
     const next: SearchPosition | null = rows.length > query.limit && last ? { timestamp: last.timestamp, row: last.id } : null;
-    return { jobs: page.map(toJobRecord), next };
+    return { jobs: page.map((row) => toJobRecord(row, this.codec)), next };
   }
 
   async count(filter: JobSearchFilter, cap?: number): Promise<Record<JobState, number>> {
+    this.assertSearchable(filter);
     const result = {} as Record<JobState, number>;
     for (const state of filter.states) {
       const params: unknown[] = [];
@@ -80,6 +87,13 @@ export class SqliteJobSearch implements IJobSearchRepository {
       result[state] = this.statement(sql, true).get(...params, cap ?? -1) as number;
     }
     return result;
+  }
+
+  /** SQLite cannot look inside encrypted job data: say so instead of silently matching nothing. */
+  private assertSearchable(filter: JobSearchFilter): void {
+    if (filter.data.length > 0 && this.codec !== plainCodec) {
+      throw new BulliteError('ERR_ENCRYPTED_SEARCH', 'dataQuery cannot filter job data on an encrypted store; filter by states, name and time instead');
+    }
   }
 
   /**

@@ -3,22 +3,27 @@ import { readyStateFor } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 
 /** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
 export class SqliteJobWriter {
   private readonly insertStmt;
   private readonly findStmt;
+  private readonly links: SqliteDependencyLinks;
 
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
   ) {
+    this.links = new SqliteDependencyLinks(db);
     // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
     this.insertStmt = db.prepare<Record<string, unknown>, JobRow>(
       `INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at,
-                         max_attempts, group_id)
+                         max_attempts, group_id, parent_queue, parent_id)
        VALUES (@queue, @jobId, @name, @data, @opts, @state, @priority, @seq, @now, @delay, @runAt,
-               @maxAttempts, @groupId)
+               @maxAttempts, @groupId, @parentQueue, @parentId)
        ON CONFLICT (queue, job_id) DO NOTHING
        RETURNING *`,
     );
@@ -27,7 +32,11 @@ export class SqliteJobWriter {
 
   insert(jobs: readonly NewJob[], now: number): InsertResult[] {
     const reserved = this.reserveBlocks(jobs);
-    return jobs.map((job) => {
+    return jobs.map((job, index) => {
+      // Flow parents and jobs with unfinished dependsOn start in waiting-children; their delay runs after.
+      const links = this.links.plan(job, jobs.length > 1 ? `jobs[${index}].` : '');
+      const waits = job.waitChildren === true || links?.waits === true;
+      const delayed = !waits && job.delay > 0;
       const block = reserved.get(job.queue)!;
       const jobId = job.customId ?? String(block.nextId++);
       const seq = block.nextSeq++;
@@ -35,19 +44,25 @@ export class SqliteJobWriter {
         queue: job.queue,
         jobId,
         name: job.name,
-        data: job.dataJson,
+        data: this.codec.encode('data', job.dataJson),
         opts: JSON.stringify(job.opts),
-        state: job.delay > 0 ? 'delayed' : readyStateFor(job.priority),
+        state: waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority),
         priority: job.priority,
         seq: job.lifo ? -seq : seq,
         now,
         delay: job.delay,
-        runAt: job.delay > 0 ? now + job.delay : null,
+        runAt: delayed ? now + job.delay : null,
         maxAttempts: job.maxAttempts,
         groupId: job.groupId ?? null,
+        parentQueue: job.opts.parent?.queue ?? null,
+        parentId: job.opts.parent?.id ?? null,
       });
-      if (row !== undefined) return { record: toJobRecord(row), duplicated: false };
-      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!), duplicated: true };
+      if (row !== undefined) {
+        const record = toJobRecord(row, this.codec);
+        if (links !== undefined) this.links.attach(record, links);
+        return { record, duplicated: false };
+      }
+      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!, this.codec), duplicated: true };
     });
   }
 
