@@ -13,6 +13,9 @@ interface Edge {
   kind: DependencyKind;
 }
 
+/** One dependency edge, by its four key columns. */
+const EDGE = `parent_queue = @pq AND parent_id = @pid AND child_queue = @cq AND child_id = @cid`;
+
 /**
  * Resolves the parents (flow parents and `dependsOn` dependents) of a job that just finished, inside the
  * transaction that finished it. Only called for jobs that have such an edge, so a plain job pays nothing.
@@ -28,13 +31,12 @@ export class SqliteDependencyResolver {
     private readonly deadLetters: SqliteDeadLetters,
     private readonly codec: PayloadCodec,
   ) {
-    const edge = `parent_queue = @pq AND parent_id = @pid AND child_queue = @cq AND child_id = @cid`;
     this.s = {
       pendingEdges: db.prepare<[string, string], Edge>(
         `SELECT parent_queue, parent_id, kind FROM job_dependencies WHERE child_queue = ? AND child_id = ? AND status = 'pending'`,
       ),
-      setEdge: db.prepare(`UPDATE job_dependencies SET status = @status, value = @value WHERE ${edge}`),
-      dropEdge: db.prepare(`DELETE FROM job_dependencies WHERE ${edge}`),
+      setEdge: db.prepare(`UPDATE job_dependencies SET status = @status, value = @value WHERE ${EDGE}`),
+      dropEdge: db.prepare(`DELETE FROM job_dependencies WHERE ${EDGE}`),
       resolveOne: db.prepare<[string, string], { pending_deps: number }>(
         `UPDATE jobs SET pending_deps = pending_deps - 1 WHERE queue = ? AND job_id = ? RETURNING pending_deps`,
       ),
