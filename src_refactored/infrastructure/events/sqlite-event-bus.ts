@@ -9,6 +9,9 @@ import { plainCodec, type PayloadCodec } from '../persistence/codec/payload-code
 
 export const DEFAULT_EVENTS_MAX_LEN = 10_000;
 
+/** The columns every read returns. */
+const EVENT_COLUMNS = 'id, queue, event, job_id, payload, timestamp';
+
 /** While another process holds the write lock, buffered events are retried after this many ms. */
 const BUSY_RETRY_MS = 10;
 
@@ -61,7 +64,6 @@ export class SqliteEventBus implements EventBus, EventStream {
   ) {
     this.tx = new SqliteTransactor(db);
     this.trimEvery = Math.max(1, Math.min(1000, Math.ceil(maxLen / 10)));
-    const columns = 'id, queue, event, job_id, payload, timestamp';
     this.s = {
       // The whole batch in ONE statement, as a JSON array of [queue, event, jobId, payload, timestamp]:
       // row-by-row .run() cost ~3x more per event (JS↔C crossings). Rows are inserted in array order, so
@@ -76,13 +78,13 @@ export class SqliteEventBus implements EventBus, EventStream {
         'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE queue = ? AND id <= ? ORDER BY id LIMIT ?)',
       ),
       readQueue: db.prepare<[string, number, number], EventRow>(
-        `SELECT ${columns} FROM events WHERE queue = ? AND id > ? ORDER BY id LIMIT ?`,
+        `SELECT ${EVENT_COLUMNS} FROM events WHERE queue = ? AND id > ? ORDER BY id LIMIT ?`,
       ),
-      readAll: db.prepare<[number, number], EventRow>(`SELECT ${columns} FROM events WHERE id > ? ORDER BY id LIMIT ?`),
+      readAll: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?`),
       latestQueue: db.prepare<[string], number | null>('SELECT max(id) FROM events WHERE queue = ?').pluck(),
       latestAll: db.prepare<[], number | null>('SELECT max(id) FROM events').pluck(),
       // At most maxLen rows of the queue (events_queue range), filtered on job_id.
-      forJob: db.prepare<[string, string], EventRow>(`SELECT ${columns} FROM events WHERE queue = ? AND job_id = ? ORDER BY id`),
+      forJob: db.prepare<[string, string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE queue = ? AND job_id = ? ORDER BY id`),
     };
   }
 
