@@ -20,6 +20,7 @@ export {
   JobStateError,
 } from './core/domain/job/job-errors.js';
 export { CancelledError, WorkerClosedError } from './core/domain/job/cancel-errors.js';
+export { RateLimitError, TimeoutError, RATE_LIMIT_ERROR_MESSAGE } from './core/domain/job/flow-control-errors.js';
 export { DatabaseOpenError, StorageError } from './infrastructure/persistence/drizzle/database-errors.js';
 export { defineJob, createTypedWorker, JobDefinition, type JobDefinitionSpec, type BoundHandler } from './presentation/typed/define-job.js';
 export { JobDataValidationError, type Problem } from './presentation/typed/job-data-validation.error.js';

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { JobsOptions } from '../../core/domain/job/job-options.js';
 import { JOB_STATES, type JobState, type JobStateOrUnknown } from '../../core/domain/job/job-state.js';
@@ -11,6 +10,7 @@ import { jobNameSchema, jobsOptionsSchema, type JobsOptionsInput } from '../vali
 import { queueOptionsSchema } from '../validation/worker-options.schema.js';
 import { parseInput } from '../validation/parse-input.js';
 import { Job } from './job.js';
+import { QueueFlowControl } from './queue-flow-control.js';
 
 export interface QueueOptions {
   connection: Connection;
@@ -30,7 +30,7 @@ function normalizeStates(input: unknown, field: string): JobState[] {
 }
 
 /** BullMQ's Queue on a bullite engine. */
-export class Queue<DataType = unknown, ResultType = unknown, NameType extends string = string> extends EventEmitter {
+export class Queue<DataType = unknown, ResultType = unknown, NameType extends string = string> extends QueueFlowControl {
   readonly name: string;
   private readonly lease: Lease;
   private readonly defaults: JobsOptions;

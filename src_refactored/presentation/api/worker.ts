@@ -9,6 +9,8 @@ import { acquireConnection, type Connection, type Lease } from '../composition/c
 import { parseInput } from '../validation/parse-input.js';
 import { workerOptionsSchema } from '../validation/worker-options.schema.js';
 import { Job, type ManualSettler } from './job.js';
+import { RateLimitError } from '../../core/domain/job/flow-control-errors.js';
+import { rateLimitMsSchema } from '../validation/flow-control.schema.js';
 
 export type Processor<D = unknown, R = unknown, N extends string = string> = (
   job: Job<D, R, N>,
@@ -29,6 +31,10 @@ export interface WorkerOptions {
   removeOnFail?: KeepJobs;
   settings?: { backoffStrategy?: BackoffStrategy };
   drainDelay?: number;
+  /** At most `max` jobs started per `duration` ms across every worker and process of the queue. */
+  limiter?: { max: number; duration: number };
+  /** Default limit of active jobs per group (`opts.group.id`) when the queue sets none. */
+  group?: { concurrency: number };
 }
 
 /** BullMQ's Worker: runs `processor` for jobs of one queue, `concurrency` at a time. */
@@ -65,6 +71,8 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
       backoffStrategy: parsed.settings?.backoffStrategy as BackoffStrategy | undefined,
       autorun: parsed.autorun ?? true,
       drainDelay: parsed.drainDelay ?? 5,
+      limiter: parsed.limiter,
+      groupConcurrency: parsed.group?.concurrency,
     };
     this.lease = acquireConnection(opts.connection);
     const engine = this.lease.engine;
@@ -140,6 +148,16 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
   /** Aborts the signal of a job this worker is running (the job fails with CancelledError, no retry). */
   cancelJob(jobId: string, reason = 'Job cancelled'): boolean {
     return this.runner.cancelLocal(String(jobId), reason);
+  }
+
+  /** BullMQ's `Worker.RateLimitError()`: throw it after `worker.rateLimit(ms)`. */
+  static RateLimitError(): RateLimitError {
+    return new RateLimitError();
+  }
+
+  /** No job of this queue is started, by any worker or process, for `expireTimeMs`. */
+  async rateLimit(expireTimeMs: number): Promise<void> {
+    return this.lease.engine.control.rateLimit(this.name, parseInput(rateLimitMsSchema, expireTimeMs, 'expireTimeMs'));
   }
 
   /** Manual processing: claims the next job under `token` (BullMQ's getNextJob). */

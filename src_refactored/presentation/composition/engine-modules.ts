@@ -10,7 +10,10 @@ import { ENGINE_SETTINGS, type EngineSettings } from '../../core/application/ser
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
-import { WORK_SIGNAL, WorkSignal } from '../../core/application/services/work-signal.js';
+import { CANCEL_SIGNAL, WORK_SIGNAL, WorkSignal } from '../../core/application/services/work-signal.js';
+import { FLOW_CONTROL_REPOSITORY } from '../../core/application/ports/flow-control-repository.port.js';
+import { FlowControlService } from '../../core/application/services/flow-control.service.js';
+import { SqliteFlowControlRepository } from '../../infrastructure/persistence/drizzle/sqlite-flow-control-repository.js';
 import { InProcessEventBus } from '../../infrastructure/events/in-process-event-bus.js';
 import type { SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
 import { SqliteChangeFeed } from '../../infrastructure/persistence/drizzle/sqlite-change-feed.js';
@@ -22,6 +25,7 @@ export function infrastructureModule(db: SqliteDb, clock: Clock, logger: Logger,
   return new ContainerModule(({ bind }) => {
     bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db));
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
+    bind(FLOW_CONTROL_REPOSITORY).toConstantValue(new SqliteFlowControlRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
     bind(EVENT_BUS).toConstantValue(new InProcessEventBus());
     bind(CLOCK).toConstantValue(clock);
@@ -34,6 +38,8 @@ export function applicationModule(settings: EngineSettings): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(ENGINE_SETTINGS).toConstantValue(settings);
     bind(WORK_SIGNAL).toConstantValue(new WorkSignal());
+    bind(CANCEL_SIGNAL).toConstantValue(new WorkSignal());
+    bind(FlowControlService).toSelf().inSingletonScope();
     bind(QueueSchedulerService).toSelf().inSingletonScope();
     bind(JobQueueService).toSelf().inSingletonScope();
     bind(JobWorkerService).toSelf().inSingletonScope();

@@ -41,7 +41,12 @@ export class JobQueueService {
     const newJobs = inputs.map((input, index) => this.toNewJob(queue, input, inputs.length > 1 ? `jobs[${index}].` : ''));
     const results = await this.jobs.insert(newJobs, this.clock.now());
     let earliestDue: number | null = null;
-    for (const { record, duplicated } of results) {
+    results.forEach(({ deduplicatedJobId }, i) => {
+      const deduplicationId = newJobs[i].opts.deduplication?.id;
+      if (deduplicatedJobId !== undefined) this.publish(queue, 'deduplicated', results[i].record.id, { deduplicationId, deduplicatedJobId });
+    });
+    for (const { record, duplicated, deduplicatedJobId } of results) {
+      if (deduplicatedJobId !== undefined) continue;
       if (duplicated) {
         this.publish(queue, 'duplicated', record.id, {});
         continue;

@@ -13,6 +13,10 @@ export interface WorkerRunnerOptions {
   removeOnComplete?: KeepJobs;
   removeOnFail?: KeepJobs;
   backoffStrategy?: BackoffStrategy;
+  /** Claims of the queue, across all workers and processes, at most `max` per `duration` ms. */
+  limiter?: { max: number; duration: number };
+  /** Default per-group active limit (Worker option `group.concurrency`) when the queue sets none. */
+  groupConcurrency?: number;
 }
 
 /**

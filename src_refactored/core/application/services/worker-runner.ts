@@ -11,6 +11,9 @@ import type { QueueSchedulerService } from './queue-scheduler.service.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
 import { settleCommandFor, type SettleOutcome } from './settle-command.js';
+import type { IFlowControlRepository } from '../ports/flow-control-repository.port.js';
+import { TimeoutError } from '../../domain/job/flow-control-errors.js';
+import { AttemptDeadlines, CancelWatch, abortedAttempt } from './attempt-guards.js';
 
 interface ActiveJob<C> {
   record: JobRecord;
@@ -34,6 +37,9 @@ export interface RunnerDeps {
   changes: ChangeFeed;
   scheduler: QueueSchedulerService;
   settings: EngineSettings;
+  control: IFlowControlRepository;
+  /** In-process channel on which `cancelJob` of this engine announces a cancel request. */
+  cancels: WorkSignal;
 }
 
 /**
@@ -60,13 +66,22 @@ export class WorkerRunner<C> {
   private renewing: Promise<void> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private stopped: (() => void) | undefined;
+  private wakeTimer: NodeJS.Timeout | undefined;
+  private readonly deadlines: AttemptDeadlines;
+  private readonly cancelWatch: CancelWatch;
 
   constructor(
     readonly queue: string,
     private readonly opts: WorkerRunnerOptions,
     private readonly hooks: WorkerRunnerHooks<C>,
     private readonly deps: RunnerDeps,
-  ) {}
+  ) {
+    this.deadlines = new AttemptDeadlines(deps.clock, deps.settings.idleCheckInterval, (id) => {
+      const active = this.active.get(id);
+      active?.controller.abort(new TimeoutError(id, active.record.opts.timeout ?? 0));
+    });
+    this.cancelWatch = new CancelWatch(queue, deps.control, () => this.active, (error) => this.reportError(error));
+  }
 
   isRunning(): boolean {
     return this.running;
@@ -80,7 +95,12 @@ export class WorkerRunner<C> {
   run(): Promise<void> {
     this.running = true;
     const wake = () => this.idle && this.schedulePump();
-    this.unsubscribe.push(this.deps.signal.subscribe(this.queue, wake), this.deps.changes.subscribe(wake));
+    const checkCancels = () => this.cancelWatch.check();
+    this.unsubscribe.push(
+      this.deps.signal.subscribe(this.queue, wake),
+      this.deps.changes.subscribe(() => (wake(), checkCancels())),
+      this.deps.cancels.subscribe(this.queue, checkCancels),
+    );
     this.unsubscribe.push(
       this.deps.scheduler.watchStalled({
         queue: this.queue,
@@ -135,6 +155,8 @@ export class WorkerRunner<C> {
     }
     while (this.pumping || this.pumpScheduled) await new Promise((r) => setImmediate(r));
     if (this.timer !== undefined) clearInterval(this.timer);
+    clearTimeout(this.wakeTimer);
+    this.deadlines.close();
     for (const off of this.unsubscribe.splice(0)) off();
     this.running = false;
     this.stopped?.();
@@ -166,6 +188,8 @@ export class WorkerRunner<C> {
       limit,
       lockMs: this.opts.lockDuration,
       workerName: this.opts.name,
+      limiter: this.opts.limiter,
+      groupConcurrency: this.opts.groupConcurrency,
     };
   }
 
@@ -190,22 +214,31 @@ export class WorkerRunner<C> {
       }
       batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
       for (const record of result.claimed) this.start(record);
-      if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit);
+      if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit, result.claimBlockedUntil);
     } finally {
       this.pumping = false;
       if (this.pending.length > 0 || (!this.idle && this.freeSlots() > 0)) this.schedulePump();
     }
   }
 
-  private noteClaimResult(claimed: number, limit: number): void {
+  private noteClaimResult(claimed: number, limit: number, blockedUntil: number | undefined): void {
     // Fewer jobs than asked for: the queue is empty now, so wait for a wake-up instead of asking again.
     this.idle = claimed < limit;
+    if (blockedUntil !== undefined) this.wakeAt(blockedUntil);
     if (claimed > 0) this.drainedSent = false;
+    else if (blockedUntil !== undefined) return; // rate limited, not drained
     else if (!this.drainedSent && this.active.size === 0) {
       this.drainedSent = true;
       this.hooks.onDrained();
       this.deps.events.publish({ queue: this.queue, event: 'drained', args: {} });
     }
+  }
+
+  /** A rate limit blocks claims until `at`: look again then (capped by the idle check, which re-reads the Clock). */
+  private wakeAt(at: number): void {
+    clearTimeout(this.wakeTimer);
+    const wait = Math.min(Math.max(0, at - this.deps.clock.now()), this.deps.settings.idleCheckInterval);
+    this.wakeTimer = setTimeout(() => this.schedulePump(), wait);
   }
 
   private start(record: JobRecord): void {
@@ -215,19 +248,23 @@ export class WorkerRunner<C> {
     const active: ActiveJob<C> = { record, token, controller, context };
     this.active.set(record.id, active);
     this.hooks.onActive(context);
+    if (record.opts.timeout !== undefined) this.deadlines.add(record.id, this.deps.clock.now() + record.opts.timeout);
     this.deps.events.publish({ queue: this.queue, event: 'active', args: { jobId: record.id, prev: 'waiting' } });
     const run = this.execute(active).finally(() => this.inflight.delete(run));
     this.inflight.add(run);
   }
 
   private async execute(active: ActiveJob<C>): Promise<void> {
-    let outcome: SettleOutcome;
-    try {
-      const result = await Promise.resolve().then(() => this.hooks.process(active.context, active.token, active.controller.signal));
-      outcome = { kind: 'completed', result };
-    } catch (error) {
-      outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
-    }
+    const processed = Promise.resolve()
+      .then(() => this.hooks.process(active.context, active.token, active.controller.signal))
+      .then(
+        (result): SettleOutcome => ({ kind: 'completed', result }),
+        (error): SettleOutcome => ({ kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
+      );
+    // A cancel or timeout settles the attempt now, whatever the processor does later.
+    const aborted = abortedAttempt(active.controller.signal).then((error): SettleOutcome => ({ kind: 'failed', error }));
+    const outcome = await Promise.race([processed, aborted]);
+    this.deadlines.delete(active.record.id);
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
     this.active.delete(active.record.id);
     await new Promise<void>((done) => {
@@ -251,6 +288,12 @@ export class WorkerRunner<C> {
       publish('completed', { returnvalue: outcome.result, prev: 'active' });
       return;
     }
+    if (command.kind === 'requeue') {
+      publish('waiting', { prev: 'active' });
+      this.deps.signal.notify(this.queue);
+      return;
+    }
+    if (outcome.error instanceof CancelledError) publish('cancelled', { reason: outcome.error.message });
     this.hooks.onFailed(p.active.context, outcome.error, command.kind === 'fail', now);
     if (command.kind === 'fail') {
       publish('failed', { failedReason: command.failedReason, prev: 'active' });

@@ -1,3 +1,5 @@
+import type { ClaimRequest } from '../../../core/application/ports/job-record.js';
+
 /**
  * SQL pieces shared by several statements. Partial indexes are only used when the query repeats their
  * WHERE term literally (SQLite's prover does not derive `state IN (…)` from `state = ?`), hence these.
@@ -8,3 +10,13 @@ export const FINISHED = `state IN ('completed', 'failed')`;
 export const READY_STATE_OF_ROW = `CASE WHEN priority > 0 THEN 'prioritized' ELSE 'waiting' END`;
 /** Keeps a LIFO job (negative seq) at the front when it is re-sequenced. */
 export const RESEQUENCE = `CASE WHEN seq < 0 THEN -@seq ELSE @seq END`;
+/**
+ * What a claim writes on each job it takes (params: token, lockedUntil, now, worker). A claim also clears
+ * a stale `cancel_reason`, so a job retried after a cancelled attempt is not cancelled again.
+ */
+export const CLAIM_SET = `state = 'active', lock_token = @token, locked_until = @lockedUntil, processed_on = @now,
+                attempts_started = attempts_started + 1, processed_by = @worker, cancel_reason = NULL`;
+
+export function claimParams(request: ClaimRequest, now: number) {
+  return { token: request.token, lockedUntil: now + request.lockMs, now, worker: request.workerName };
+}

@@ -51,6 +51,7 @@ export class SqliteJobAdmin {
         db.prepare('DELETE FROM job_schedulers WHERE queue = ?'),
         db.prepare('DELETE FROM deduplication_keys WHERE queue = ?'),
         db.prepare('DELETE FROM queue_groups WHERE queue = ?'),
+        db.prepare('DELETE FROM group_rotation WHERE queue = ?'),
         db.prepare('DELETE FROM metrics WHERE queue = ?'),
         db.prepare('DELETE FROM queues WHERE name = ?'),
       ],

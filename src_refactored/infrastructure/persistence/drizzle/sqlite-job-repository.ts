@@ -15,7 +15,10 @@ import type {
 } from '../../../core/application/ports/job-repository.port.js';
 import type { JobState, JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
+import { SqliteDeduplication } from './sqlite-deduplication.js';
+import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteJobAdmin } from './sqlite-job-admin.js';
+import { SqliteJobClaimer } from './sqlite-job-claimer.js';
 import { SqliteJobLifecycle } from './sqlite-job-lifecycle.js';
 import { SqliteJobQueries } from './sqlite-job-queries.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
@@ -30,14 +33,17 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly tx: SqliteTransactor;
   private readonly writer: SqliteJobWriter;
   private readonly lifecycle: SqliteJobLifecycle;
+  private readonly claimer: SqliteJobClaimer;
   private readonly queries: SqliteJobQueries;
   private readonly admin: SqliteJobAdmin;
 
   constructor(db: SqliteDb) {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
-    this.writer = new SqliteJobWriter(db, counters);
+    const groups = new SqliteGroupRotation(db);
+    this.writer = new SqliteJobWriter(db, counters, new SqliteDeduplication(db), groups);
     this.lifecycle = new SqliteJobLifecycle(db, counters);
+    this.claimer = new SqliteJobClaimer(db, this.lifecycle, groups);
     this.queries = new SqliteJobQueries(db);
     this.admin = new SqliteJobAdmin(db, counters);
   }
@@ -55,14 +61,15 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   claim(request: ClaimRequest, now: number): Promise<JobRecord[]> {
-    return this.tx.write(() => this.lifecycle.claim(request, now));
+    return this.tx.write(() => this.claimer.claim(request, now).jobs);
   }
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
     return this.tx.write(() => {
       const accepted = this.lifecycle.settle(commands, now);
-      const claimed = next === undefined ? [] : this.lifecycle.claim(next, now);
-      return { accepted, claimed };
+      if (next === undefined) return { accepted, claimed: [] };
+      const { jobs, blockedUntil } = this.claimer.claim(next, now);
+      return { accepted, claimed: jobs, claimBlockedUntil: blockedUntil };
     });
   }
 

@@ -3,6 +3,8 @@ import { readyStateFor } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import type { SqliteDeduplication } from './sqlite-deduplication.js';
+import type { SqliteGroupRotation } from './sqlite-group-rotation.js';
 
 /** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
 export class SqliteJobWriter {
@@ -12,6 +14,8 @@ export class SqliteJobWriter {
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly dedup: SqliteDeduplication,
+    private readonly groups: SqliteGroupRotation,
   ) {
     // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
     this.insertStmt = db.prepare<Record<string, unknown>, JobRow>(
@@ -31,6 +35,9 @@ export class SqliteJobWriter {
       const block = reserved.get(job.queue)!;
       const jobId = job.customId ?? String(block.nextId++);
       const seq = block.nextSeq++;
+      const dedup = job.opts.deduplication;
+      const existing = dedup === undefined ? undefined : this.dedup.check(job.queue, dedup, now);
+      if (existing !== undefined) return { record: toJobRecord(existing), duplicated: false, deduplicatedJobId: jobId };
       const row = this.insertStmt.get({
         queue: job.queue,
         jobId,
@@ -46,7 +53,11 @@ export class SqliteJobWriter {
         maxAttempts: job.maxAttempts,
         groupId: job.groupId ?? null,
       });
-      if (row !== undefined) return { record: toJobRecord(row), duplicated: false };
+      if (row !== undefined) {
+        if (dedup !== undefined) this.dedup.record(job.queue, dedup, jobId, now);
+        if (job.groupId !== undefined) this.groups.noteGroup(job.queue, job.groupId);
+        return { record: toJobRecord(row), duplicated: false };
+      }
       return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!), duplicated: true };
     });
   }

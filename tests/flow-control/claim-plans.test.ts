@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import type { Statement } from 'better-sqlite3';
+import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
+import { SqliteJobRepository } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-repository.js';
+import { SqliteFlowControlRepository } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-flow-control-repository.js';
+
+/** The prepared statements of one SQL collaborator, read from its private map (plans only, no behaviour). */
+function statements(owner: unknown, name: string): Statement {
+  const stmt = (owner as { s: Record<string, Statement> }).s[name];
+  if (stmt === undefined) throw new Error(`no statement ${name}`);
+  return stmt;
+}
+
+function planOf(db: ReturnType<typeof openSqliteDatabase>, stmt: Statement): string {
+  const named = Object.fromEntries([...stmt.source.matchAll(/@(\w+)/g)].map((m) => [m[1], null]));
+  const positional = [...stmt.source.matchAll(/\?/g)].map(() => null);
+  const explain = db.prepare(`EXPLAIN QUERY PLAN ${stmt.source}`);
+  const rows = (positional.length > 0 ? explain.all(...positional) : explain.all(named)) as { detail: string }[];
+  const plan = rows.map((r) => r.detail).join('\n');
+  if (process.env.SHOW_PLANS) console.log(plan);
+  return plan;
+}
+
+describe('claim query plans', () => {
+  const db = openSqliteDatabase(':memory:');
+  const repo = new SqliteJobRepository(db) as unknown as Record<string, unknown>;
+  const lifecycle = repo.lifecycle;
+  const claimer = repo.claimer as Record<string, unknown>;
+  const groups = claimer.groups;
+
+  it('keeps the plain claim on the ready index, in index order (no sort)', () => {
+    const plan = planOf(db, statements(lifecycle, 'claim'));
+    expect(plan).toContain('jobs_ready');
+    expect(plan).not.toContain('TEMP B-TREE');
+  });
+
+  it('reads the queue row by primary key before deciding the path', () => {
+    const plan = planOf(db, statements(claimer, 'limits'));
+    expect(plan).toMatch(/SEARCH queues USING INDEX sqlite_autoindex_queues_1 \(name=\?\)/);
+    expect(plan).toMatch(/group_rotation/);
+    expect(plan).not.toContain('TEMP B-TREE');
+  });
+
+  it('counts active jobs and picks groups through the partial indexes, without sorting', () => {
+    expect(planOf(db, statements(claimer, 'active'))).toContain('jobs_active_queue');
+    const pick = planOf(db, statements(groups, 'pick'));
+    expect(pick).toContain('group_rotation_order');
+    expect(pick).toContain('jobs_ready_group');
+    expect(pick).toContain('jobs_ready ');
+    expect(pick).toContain('jobs_active_queue');
+    expect(pick).not.toContain('TEMP B-TREE');
+    const claimRow = planOf(db, statements(groups, 'claimRow'));
+    expect(claimRow).toContain('INTEGER PRIMARY KEY');
+  });
+
+  it('reads cancel requests from the active-jobs index only', () => {
+    const control = new SqliteFlowControlRepository(db);
+    const plan = planOf(db, statements(control, 'cancelRequests'));
+    expect(plan).toContain('jobs_active_queue');
+    expect(plan).not.toContain('SCAN');
+  });
+});
