@@ -1,12 +1,10 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { cleanupAfterEach, fakeClockQueue } from '../support/cleanup-after-each.js';
 import { createQueueEngine, Queue, RateLimitError, ValidationError, Worker, type QueueEngine } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { openEngine, until } from '../support/engine-fixture.js';
 
-const cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
-  for (const c of cleanups.splice(0).reverse()) await c();
-});
+const defer = cleanupAfterEach();
 
 /** Moves the fake clock in small steps until `done`, giving the workers one idle check per step. */
 async function driveClock(clock: FakeClock, stepMs: number, done: () => boolean, maxSteps = 400): Promise<void> {
@@ -22,7 +20,8 @@ describe('rate limiting', () => {
     const clock = new FakeClock();
     const first = await openEngine('wal-file', { clock });
     const second = await createQueueEngine({ path: first.path, clock, idleCheckInterval: 10 });
-    cleanups.push(first.close, () => second.close());
+    defer(first.close);
+    defer(() => second.close());
     const queue = new Queue('api', { connection: first.engine });
     await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: 'call', data: i })));
     const started: { at: number; by: string }[] = [];
@@ -40,10 +39,7 @@ describe('rate limiting', () => {
   });
 
   it('a global rate limit (set from the queue) caps a worker with no limiter, and jobs stay waiting, never delayed', async () => {
-    const clock = new FakeClock();
-    const { engine, close } = await openEngine('memory', { clock });
-    cleanups.push(close);
-    const queue = new Queue('q', { connection: engine });
+    const { clock, engine, queue } = await fakeClockQueue(defer);
     await queue.setGlobalRateLimit(2, 1000);
     expect(await queue.getGlobalRateLimit()).toEqual({ max: 2, duration: 1000 });
     await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: 'n', data: i })));
@@ -64,10 +60,7 @@ describe('rate limiting', () => {
   });
 
   it('RateLimitError puts the job back to waiting without counting an attempt and pauses claims until the limit expires', async () => {
-    const clock = new FakeClock();
-    const { engine, close } = await openEngine('memory', { clock });
-    cleanups.push(close);
-    const queue = new Queue('q', { connection: engine });
+    const { clock, engine, queue } = await fakeClockQueue(defer);
     const job = await queue.add('n', 1, { attempts: 1 });
     let calls = 0;
     const worker: Worker = new Worker(
@@ -101,7 +94,7 @@ describe('rate limiting', () => {
 
   it('refuses invalid limits and stores nothing', async () => {
     const { engine, close } = await openEngine('memory');
-    cleanups.push(close);
+    defer(close);
     const queue = new Queue('q', { connection: engine });
     await expect(queue.setGlobalRateLimit(0, 1000)).rejects.toThrow(ValidationError);
     await expect(queue.setGlobalRateLimit(1, 0)).rejects.toMatchObject({ field: "duration" });

@@ -12,8 +12,8 @@ import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
 import { settleCommandFor, type SettleOutcome } from './settle-command.js';
 import type { IFlowControlRepository } from '../ports/flow-control-repository.port.js';
-import { TimeoutError } from '../../domain/job/flow-control-errors.js';
-import { AttemptDeadlines, CancelWatch, abortedAttempt } from './attempt-guards.js';
+import { RunnerGuards } from './runner-guards.js';
+import { LockRenewer } from './lock-renewer.js';
 
 interface ActiveJob<C> {
   record: JobRecord;
@@ -62,13 +62,10 @@ export class WorkerRunner<C> {
   private paused = false;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
-  private nextRenewAt = 0;
-  private renewing: Promise<void> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private stopped: (() => void) | undefined;
-  private wakeTimer: NodeJS.Timeout | undefined;
-  private readonly deadlines: AttemptDeadlines;
-  private readonly cancelWatch: CancelWatch;
+  private readonly guards: RunnerGuards;
+  private readonly locks: LockRenewer;
 
   constructor(
     readonly queue: string,
@@ -76,11 +73,9 @@ export class WorkerRunner<C> {
     private readonly hooks: WorkerRunnerHooks<C>,
     private readonly deps: RunnerDeps,
   ) {
-    this.deadlines = new AttemptDeadlines(deps.clock, deps.settings.idleCheckInterval, (id) => {
-      const active = this.active.get(id);
-      active?.controller.abort(new TimeoutError(id, active.record.opts.timeout ?? 0));
-    });
-    this.cancelWatch = new CancelWatch(queue, deps.control, () => this.active, (error) => this.reportError(error));
+    const onError = (e: unknown) => this.reportError(e);
+    this.guards = new RunnerGuards(queue, deps, () => this.active, () => this.schedulePump(), onError);
+    this.locks = new LockRenewer(queue, deps, opts, () => this.active, (ids) => hooks.onLockRenewalFailed(ids), onError);
   }
 
   isRunning(): boolean {
@@ -95,21 +90,16 @@ export class WorkerRunner<C> {
   run(): Promise<void> {
     this.running = true;
     const wake = () => this.idle && this.schedulePump();
-    const checkCancels = () => this.cancelWatch.check();
-    this.unsubscribe.push(
-      this.deps.signal.subscribe(this.queue, wake),
-      this.deps.changes.subscribe(() => (wake(), checkCancels())),
-      this.deps.cancels.subscribe(this.queue, checkCancels),
-    );
+    this.unsubscribe.push(this.deps.signal.subscribe(this.queue, wake), this.deps.changes.subscribe(wake), this.guards.subscribe());
     this.unsubscribe.push(
       this.deps.scheduler.watchStalled({
         queue: this.queue,
         maxStalledCount: this.opts.maxStalledCount,
         stalledInterval: this.opts.stalledInterval,
-        renewLocks: () => this.renewLocks(),
+        renewLocks: () => this.locks.renew(),
       }),
     );
-    this.nextRenewAt = this.deps.clock.now() + this.opts.lockRenewTime;
+    this.locks.start();
     const every = Math.min(this.deps.settings.idleCheckInterval, this.opts.lockRenewTime);
     this.timer = setInterval(() => this.onTimer(), every);
     this.schedulePump();
@@ -155,15 +145,14 @@ export class WorkerRunner<C> {
     }
     while (this.pumping || this.pumpScheduled) await new Promise((r) => setImmediate(r));
     if (this.timer !== undefined) clearInterval(this.timer);
-    clearTimeout(this.wakeTimer);
-    this.deadlines.close();
+    this.guards.close();
     for (const off of this.unsubscribe.splice(0)) off();
     this.running = false;
     this.stopped?.();
   }
 
   private onTimer(): void {
-    if (this.deps.clock.now() >= this.nextRenewAt) void this.renewLocks();
+    this.locks.renewIfDue();
     if (this.idle || this.active.size < this.opts.concurrency) this.schedulePump();
   }
 
@@ -224,7 +213,7 @@ export class WorkerRunner<C> {
   private noteClaimResult(claimed: number, limit: number, blockedUntil: number | undefined): void {
     // Fewer jobs than asked for: the queue is empty now, so wait for a wake-up instead of asking again.
     this.idle = claimed < limit;
-    if (blockedUntil !== undefined) this.wakeAt(blockedUntil);
+    if (blockedUntil !== undefined) this.guards.wakeAt(blockedUntil);
     if (claimed > 0) this.drainedSent = false;
     else if (blockedUntil !== undefined) return; // rate limited, not drained
     else if (!this.drainedSent && this.active.size === 0) {
@@ -234,13 +223,6 @@ export class WorkerRunner<C> {
     }
   }
 
-  /** A rate limit blocks claims until `at`: look again then (capped by the idle check, which re-reads the Clock). */
-  private wakeAt(at: number): void {
-    clearTimeout(this.wakeTimer);
-    const wait = Math.min(Math.max(0, at - this.deps.clock.now()), this.deps.settings.idleCheckInterval);
-    this.wakeTimer = setTimeout(() => this.schedulePump(), wait);
-  }
-
   private start(record: JobRecord): void {
     const controller = new AbortController();
     const token = record.lockToken!;
@@ -248,7 +230,6 @@ export class WorkerRunner<C> {
     const active: ActiveJob<C> = { record, token, controller, context };
     this.active.set(record.id, active);
     this.hooks.onActive(context);
-    if (record.opts.timeout !== undefined) this.deadlines.add(record.id, this.deps.clock.now() + record.opts.timeout);
     this.deps.events.publish({ queue: this.queue, event: 'active', args: { jobId: record.id, prev: 'waiting' } });
     const run = this.execute(active).finally(() => this.inflight.delete(run));
     this.inflight.add(run);
@@ -262,9 +243,8 @@ export class WorkerRunner<C> {
         (error): SettleOutcome => ({ kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
       );
     // A cancel or timeout settles the attempt now, whatever the processor does later.
-    const aborted = abortedAttempt(active.controller.signal).then((error): SettleOutcome => ({ kind: 'failed', error }));
-    const outcome = await Promise.race([processed, aborted]);
-    this.deadlines.delete(active.record.id);
+    const outcome = await Promise.race([processed, this.guards.guard(active)]);
+    this.guards.ended(active.record.id);
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
     this.active.delete(active.record.id);
     await new Promise<void>((done) => {
@@ -305,36 +285,6 @@ export class WorkerRunner<C> {
       publish('waiting', { prev: 'active' });
       this.deps.signal.notify(this.queue);
     }
-  }
-
-  private renewLocks(): Promise<void> {
-    this.renewing ??= this.doRenew().finally(() => (this.renewing = undefined));
-    return this.renewing;
-  }
-
-  private async doRenew(): Promise<void> {
-    const now = this.deps.clock.now();
-    this.nextRenewAt = now + this.opts.lockRenewTime;
-    const list = [...this.active.values()];
-    if (list.length === 0) return;
-    const refs = list.map((a) => ({ queue: this.queue, id: a.record.id, token: a.token }));
-    let renewals;
-    try {
-      renewals = await this.deps.jobs.extendLocks(refs, now + this.opts.lockDuration);
-    } catch (error) {
-      return this.reportError(error);
-    }
-    const lost: string[] = [];
-    renewals.forEach((renewal, i) => {
-      const a = list[i];
-      if (!renewal.held) {
-        lost.push(a.record.id);
-        a.controller.abort(new LockLostError(a.record.id, 'renewLock'));
-      } else if (renewal.cancelReason !== null) {
-        a.controller.abort(new CancelledError(renewal.cancelReason));
-      }
-    });
-    if (lost.length > 0) this.hooks.onLockRenewalFailed(lost);
   }
 
   private reportError(error: unknown): void {
