@@ -111,3 +111,32 @@ describe('cancellation', () => {
     await worker.close();
   });
 });
+
+describe('cancellation and crashes', () => {
+  it('a job cancelled while its worker was dead is cancelled as soon as it is claimed again; an explicit retry clears it', async () => {
+    const clock = new FakeClock();
+    const { engine, close } = await openEngine('wal-file', { clock });
+    defer(close);
+    const queue = new Queue('q', { connection: engine });
+    const job = await queue.add('n', 1, { attempts: 3 });
+    // A worker that claims the job and then "dies" (manual claim, never renewed or settled).
+    const dead = new Worker('q', null, { connection: engine, lockDuration: 1_000 });
+    expect((await dead.getNextJob('dead-token'))?.id).toBe(job.id);
+    expect(await queue.cancelJob(job.id, 'stop it')).toBe(true);
+
+    let runs = 0;
+    const worker = new Worker('q', async () => void runs++, { connection: engine, stalledInterval: 500 });
+    const failed = nextEvent<[unknown, Error]>(worker, 'failed');
+    clock.advance(2_000); // the dead worker's lock expires; the sweep puts the job back to waiting
+    const [, error] = await failed;
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(error.message).toBe('stop it');
+    expect(runs).toBe(0);
+
+    await (await queue.getJob(job.id))!.retry();
+    await until(async () => (await queue.getJobState(job.id)) === 'completed');
+    expect(runs).toBe(1);
+    await worker.close();
+    await dead.close();
+  });
+});

@@ -2,6 +2,7 @@ import type { JobRecord } from '../ports/job-record.js';
 import type { RunnerDeps } from './worker-runner.js';
 import type { SettleOutcome } from './settle-command.js';
 import { TimeoutError } from '../../domain/job/flow-control-errors.js';
+import { CancelledError } from '../../domain/job/cancel-errors.js';
 import { AttemptDeadlines, CancelWatch, abortedAttempt } from './attempt-guards.js';
 
 export interface GuardedJob {
@@ -46,6 +47,8 @@ export class RunnerGuards {
    * out. The runner races this against the processor, so the attempt is settled at that moment.
    */
   guard(job: GuardedJob): Promise<SettleOutcome> {
+    // Cancelled while it was active before (its worker died, or the attempt failed just then): stop at once.
+    if (job.record.cancelReason !== null) job.controller.abort(new CancelledError(job.record.cancelReason));
     const timeout = job.record.opts.timeout;
     if (timeout !== undefined) this.deadlines.add(job.record.id, this.deps.clock.now() + timeout);
     return abortedAttempt(job.controller.signal).then((error): SettleOutcome => ({ kind: 'failed', error }));

@@ -236,14 +236,17 @@ export class WorkerRunner<C> {
   }
 
   private async execute(active: ActiveJob<C>): Promise<void> {
-    const processed = Promise.resolve()
-      .then(() => this.hooks.process(active.context, active.token, active.controller.signal))
-      .then(
-        (result): SettleOutcome => ({ kind: 'completed', result }),
-        (error): SettleOutcome => ({ kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
-      );
     // A cancel or timeout settles the attempt now, whatever the processor does later.
-    const outcome = await Promise.race([processed, this.guards.guard(active)]);
+    const stopped = this.guards.guard(active);
+    const processed = active.controller.signal.aborted
+      ? stopped // cancelled before it started: the processor is not run
+      : Promise.resolve()
+          .then(() => this.hooks.process(active.context, active.token, active.controller.signal))
+          .then(
+            (result): SettleOutcome => ({ kind: 'completed', result }),
+            (error): SettleOutcome => ({ kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
+          );
+    const outcome = await Promise.race([processed, stopped]);
     this.guards.ended(active.record.id);
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
     this.active.delete(active.record.id);

@@ -11,11 +11,12 @@ export const READY_STATE_OF_ROW = `CASE WHEN priority > 0 THEN 'prioritized' ELS
 /** Keeps a LIFO job (negative seq) at the front when it is re-sequenced. */
 export const RESEQUENCE = `CASE WHEN seq < 0 THEN -@seq ELSE @seq END`;
 /**
- * What a claim writes on each job it takes (params: token, lockedUntil, now, worker). A claim also clears
- * a stale `cancel_reason`, so a job retried after a cancelled attempt is not cancelled again.
+ * What a claim writes on each job it takes (params: token, lockedUntil, now, worker). It keeps
+ * `cancel_reason`: a job cancelled while active that came back to waiting (its worker died, or the
+ * attempt failed just then) is cancelled as soon as it is claimed again; only an explicit retry clears it.
  */
 export const CLAIM_SET = `state = 'active', lock_token = @token, locked_until = @lockedUntil, processed_on = @now,
-                attempts_started = attempts_started + 1, processed_by = @worker, cancel_reason = NULL`;
+                attempts_started = attempts_started + 1, processed_by = @worker`;
 
 export function claimParams(request: ClaimRequest, now: number) {
   return { token: request.token, lockedUntil: now + request.lockMs, now, worker: request.workerName };

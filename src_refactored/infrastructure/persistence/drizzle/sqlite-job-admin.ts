@@ -35,7 +35,7 @@ export class SqliteJobAdmin {
       ),
       retryRow: db.prepare(
         `UPDATE jobs SET state = ${READY_STATE_OF_ROW}, seq = ${RESEQUENCE}, finished_on = NULL, processed_on = NULL,
-                returnvalue = NULL, failed_reason = NULL, stacktrace = NULL, stalled_counter = 0,
+                returnvalue = NULL, failed_reason = NULL, stacktrace = NULL, stalled_counter = 0, cancel_reason = NULL,
                 attempts_made = CASE WHEN @reset THEN 0 ELSE attempts_made END
          WHERE id = @rowId`,
       ),
