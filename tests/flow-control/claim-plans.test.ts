@@ -43,12 +43,15 @@ describe('claim query plans', () => {
 
   it('counts active jobs and picks groups through the partial indexes, without sorting', () => {
     expect(planOf(db, statements(claimer, 'active'))).toContain('jobs_active_queue');
-    const pick = planOf(db, statements(groups, 'pick'));
-    expect(pick).toContain('group_rotation_order');
-    expect(pick).toContain('jobs_ready_group');
-    expect(pick).toContain('jobs_ready ');
+    // Each step of the walk over ready groups is one seek in jobs_ready_group; nothing is sorted.
+    const pick = planOf(db, statements(groups, 'candidates'));
+    expect(pick).toMatch(/SEARCH jobs USING (COVERING )?INDEX jobs_ready_group \(queue=\? AND group_id>\?\)/);
     expect(pick).toContain('jobs_active_queue');
-    expect(pick).not.toContain('TEMP B-TREE');
+    expect(pick).not.toMatch(/TEMP B-TREE|SCAN jobs/);
+    expect(planOf(db, statements(groups, 'groupHead'))).toMatch(/jobs_ready_group \(queue=\? AND group_id=\?\)/);
+    const ungrouped = planOf(db, statements(groups, 'ungroupedHead'));
+    expect(ungrouped).toContain('jobs_ready (queue=?)');
+    expect(ungrouped).not.toContain('TEMP B-TREE');
     const claimRow = planOf(db, statements(groups, 'claimRow'));
     expect(claimRow).toContain('INTEGER PRIMARY KEY');
   });

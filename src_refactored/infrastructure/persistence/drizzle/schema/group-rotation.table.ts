@@ -14,5 +14,6 @@ export const groupRotation = sqliteTable(
     /** Per-queue claim counter value of this group's latest claim (0: never claimed, served first). */
     lastClaim: integer('last_claim').notNull().default(0),
   },
+  // group_rotation_order: the next claim counter (max(last_claim)) and "has groups" are one index seek each.
   (t) => [primaryKey({ columns: [t.queue, t.groupId] }), index('group_rotation_order').on(t.queue, t.lastClaim)],
 );
