@@ -99,6 +99,7 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
         if (final) job.finishedOn = finishedOn;
         this.emit('failed', job, error, 'active');
       },
+      onRequeued: (job) => this.jobs.delete(job.id),
       onDrained: () => this.emit('drained'),
       onError: (error) => this.emitError(error),
       onLockRenewalFailed: (ids) => this.emit('lockRenewalFailed', ids),

@@ -272,6 +272,7 @@ export class WorkerRunner<C> {
       return;
     }
     if (command.kind === 'requeue') {
+      this.hooks.onRequeued?.(p.active.context);
       publish('waiting', { prev: 'active' });
       this.deps.signal.notify(this.queue);
       return;
