@@ -173,9 +173,9 @@ export function describeJobRepositoryContract(
     it('remove refuses active jobs', async () => {
       await repo.insert([newJob(), newJob()], now);
       await repo.claim(claimReq('t'), now);
-      expect(await repo.remove('q', '1')).toBe('locked');
-      expect(await repo.remove('q', '2')).toBe('removed');
-      expect(await repo.remove('q', '2')).toBe('missing');
+      expect(await repo.remove('q', '1', now)).toBe('locked');
+      expect(await repo.remove('q', '2', now)).toBe('removed');
+      expect(await repo.remove('q', '2', now)).toBe('missing');
     });
 
     it('retryJob and retryJobs bring finished jobs back', async () => {

@@ -95,7 +95,7 @@ describe('job state machine (property)', () => {
                 await repo.promoteJobs('q', 10);
                 break;
               case 'remove':
-                if (ids.length > 0 && (await repo.remove('q', anyId(step.pick))) === 'removed') known.delete(anyId(step.pick));
+                if (ids.length > 0 && (await repo.remove('q', anyId(step.pick), now)) === 'removed') known.delete(anyId(step.pick));
                 break;
               case 'retryOne': {
                 const finished = ids.filter((id) => known.get(id) === 'completed' || known.get(id) === 'failed');

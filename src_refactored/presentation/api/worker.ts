@@ -103,6 +103,7 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
       onDrained: () => this.emit('drained'),
       onError: (error) => this.emitError(error),
       onLockRenewalFailed: (ids) => this.emit('lockRenewalFailed', ids),
+      onMoved: (job) => this.jobs.delete(job.id),
     });
     this.detach.push(
       engine.attach(this),

@@ -8,6 +8,9 @@ import { JobQueueService } from '../../core/application/services/job-queue.servi
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { FlowControlService } from '../../core/application/services/flow-control.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
+import { FlowService } from '../../core/application/services/flow.service.js';
+import { JobStepService } from '../../core/application/services/job-step.service.js';
+import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
 import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
@@ -31,6 +34,9 @@ export class QueueEngine {
   readonly workers: JobWorkerService;
   readonly control: FlowControlService;
   readonly scheduler: QueueSchedulerService;
+  readonly flows: FlowService;
+  readonly steps: JobStepService;
+  readonly schedulers: JobSchedulerService;
   readonly events: EventBus;
   private readonly changes: ChangeFeed;
   private readonly attachments = new Set<EngineAttachment>();
@@ -56,6 +62,9 @@ export class QueueEngine {
     this.workers = container.get(JobWorkerService);
     this.control = container.get(FlowControlService);
     this.scheduler = container.get(QueueSchedulerService);
+    this.flows = container.get(FlowService);
+    this.steps = container.get(JobStepService);
+    this.schedulers = container.get(JobSchedulerService);
     this.events = container.get<EventBus>(EVENT_BUS);
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);
     this.scheduler.start();

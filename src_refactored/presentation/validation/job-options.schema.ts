@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_PRIORITY } from '../../core/domain/job/priority.js';
+import { repeatOptionsSchema } from './repeat-options.schema.js';
 
 const nonNegativeInt = z.number().int().min(0);
 const positiveInt = z.number().int().min(1);
@@ -57,6 +58,8 @@ export const jobsOptionsSchema = z.strictObject({
     .optional(),
   deadLetter: z.strictObject({ queue: z.string().min(1) }).optional(),
   dependsOn: z.array(z.string().min(1)).optional(),
+  /** BullMQ v5's repeatable job option: an alias that upserts a job scheduler (Queue.add). */
+  repeat: repeatOptionsSchema.optional(),
 });
 
 export type JobsOptionsInput = z.input<typeof jobsOptionsSchema>;

@@ -10,7 +10,8 @@ import type { WorkerRunnerHooks, WorkerRunnerOptions } from './worker-runner-opt
 import type { QueueSchedulerService } from './queue-scheduler.service.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
-import { settleCommandFor, type SettleOutcome } from './settle-command.js';
+import { movedByProcessor, settleCommandFor, type SettleOutcome } from './settle-command.js';
+import { publishEffects } from './store-effects.js';
 import type { IFlowControlRepository } from '../ports/flow-control-repository.port.js';
 import { RunnerGuards } from './runner-guards.js';
 import { LockRenewer } from './lock-renewer.js';
@@ -97,6 +98,8 @@ export class WorkerRunner<C> {
         maxStalledCount: this.opts.maxStalledCount,
         stalledInterval: this.opts.stalledInterval,
         renewLocks: () => this.locks.renew(),
+        removeOnComplete: this.opts.removeOnComplete,
+        removeOnFail: this.opts.removeOnFail,
       }),
     );
     this.locks.start();
@@ -202,7 +205,9 @@ export class WorkerRunner<C> {
         return;
       }
       batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
+      publishEffects(result.effects, this.deps.events, this.deps.signal);
       for (const record of result.claimed) this.start(record);
+      this.deps.scheduler.noteClaimed(result.claimed);
       if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit, result.claimBlockedUntil);
     } finally {
       this.pumping = false;
@@ -248,6 +253,11 @@ export class WorkerRunner<C> {
           );
     const outcome = await Promise.race([processed, stopped]);
     this.guards.ended(active.record.id);
+    if (movedByProcessor(outcome)) {
+      this.active.delete(active.record.id);
+      this.hooks.onMoved?.(active.context);
+      return this.schedulePump();
+    }
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
     this.active.delete(active.record.id);
     await new Promise<void>((done) => {

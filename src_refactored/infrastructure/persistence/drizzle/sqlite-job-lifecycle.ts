@@ -1,10 +1,12 @@
+import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
 import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../../core/application/ports/job-record.js';
-import type { LockRef, LockRenewal, StalledSweep } from '../../../core/application/ports/job-repository.port.js';
-import { STALLED_LIMIT_REASON } from '../../../core/domain/job/job-errors.js';
+import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
-import { CLAIM_SET, FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';
+import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';
+import { SqliteDeadLetters } from './sqlite-dead-letters.js';
+import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
 
 /** At most this many finished jobs are deleted by one age-retention pass (bounded work per commit). */
 const AGE_TRIM_BATCH = 1000;
@@ -26,27 +28,33 @@ export const CLAIM_SQL = `UPDATE jobs SET ${CLAIM_SET}
 
 /**
  * The worker hot path: claim, settle (complete / fail / retry), lock renewal and stalled recovery.
- * Each public method is meant to run inside one transaction opened by the repository. Every write
+ * (Stalled recovery is in sqlite-stalled-jobs.ts.) Each public method is meant to run inside one
+ * transaction opened by the repository. Every write
  * after the claim is fenced by the claim's token (FENCE), so a worker that lost its lock changes nothing.
  */
 export class SqliteJobLifecycle {
   private readonly s;
+  private readonly deadLetters: SqliteDeadLetters;
+  private readonly resolver: SqliteDependencyResolver;
 
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
   ) {
+    this.deadLetters = new SqliteDeadLetters(db, counters);
+    this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters);
     this.s = {
       claim: db.prepare<Record<string, unknown>, JobRow>(CLAIM_SQL),
-      complete: db.prepare(
+      // RETURNING LINKED: whether a parent waits for this job, so only flow/DAG jobs pay for resolution.
+      complete: db.prepare<Record<string, unknown>, { linked: number }>(
         `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} RETURNING ${LINKED}`,
       ),
-      fail: db.prepare(
+      fail: db.prepare<Record<string, unknown>, { linked: number }>(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, stacktrace = @stack, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} RETURNING ${LINKED}`,
       ),
-      removeFinished: db.prepare(`DELETE FROM jobs WHERE ${FENCE}`),
+      removeFinished: db.prepare<Record<string, unknown>, { linked: number }>(`DELETE FROM jobs WHERE ${FENCE} RETURNING ${LINKED}`),
       retry: db.prepare(
         `UPDATE jobs SET state = CASE WHEN @runAt IS NOT NULL THEN 'delayed' ELSE ${READY_STATE_OF_ROW} END,
                 run_at = @runAt, seq = ${RESEQUENCE}, failed_reason = @reason, stacktrace = @stack,
@@ -65,16 +73,6 @@ export class SqliteJobLifecycle {
         `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
                                      AND finished_on < @cutoff LIMIT ${AGE_TRIM_BATCH})`,
       ),
-      stalledOverLimit: db.prepare<{ queue: string; now: number; max: number; reason: string }, { queue: string; job_id: string }>(
-        `UPDATE jobs SET state = 'failed', failed_reason = @reason, finished_on = @now,
-                stalled_counter = stalled_counter + 1, ${UNLOCK}
-         WHERE state = 'active' AND locked_until < @now AND queue = @queue AND stalled_counter + 1 > @max RETURNING queue, job_id`,
-      ),
-      // A stalled job keeps its seq: it was claimed first, so it goes back to the front of its priority.
-      stalledToWaiting: db.prepare<{ queue: string; now: number }, { queue: string; job_id: string }>(
-        `UPDATE jobs SET state = ${READY_STATE_OF_ROW}, stalled_counter = stalled_counter + 1, ${UNLOCK}
-         WHERE state = 'active' AND locked_until < @now AND queue = @queue RETURNING queue, job_id`,
-      ),
     };
   }
 
@@ -84,7 +82,7 @@ export class SqliteJobLifecycle {
     return rows.sort(byClaimOrder).map(toJobRecord);
   }
 
-  settle(commands: readonly SettleCommand[], now: number): boolean[] {
+  settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): boolean[] {
     const trims = new Map<string, { queue: string; state: 'completed' | 'failed'; retention: Retention }>();
     const accepted = commands.map((c) => {
       const fence = { queue: c.queue, id: c.id, token: c.token };
@@ -92,15 +90,23 @@ export class SqliteJobLifecycle {
         case 'complete':
         case 'fail': {
           const state = c.kind === 'complete' ? 'completed' : 'failed';
-          if (c.retention.count === 0) return this.s.removeFinished.run(fence).changes === 1;
-          const changed =
-            c.kind === 'complete'
-              ? this.s.complete.run({ ...fence, value: c.returnvalueJson, now })
-              : this.s.fail.run({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
-          if (changed.changes === 1 && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
+          const dying = c.kind === 'fail' && c.deadLetter !== undefined ? this.deadLetters.capture(fence) : undefined;
+          const removed = c.retention.count === 0;
+          const changed = removed
+            ? this.s.removeFinished.get(fence)
+            : c.kind === 'complete'
+              ? this.s.complete.get({ ...fence, value: c.returnvalueJson, now })
+              : this.s.fail.get({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
+          if (changed === undefined) return false;
+          if (changed.linked) this.resolveParents(c, now, effects);
+          if (dying !== undefined && c.kind === 'fail') {
+            const { failedReason, stacktrace } = c;
+            this.deadLetters.copy({ ...dying, failedReason, stacktrace, attemptsMade: dying.attemptsMade + 1 }, now, effects);
+          }
+          if (!removed && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
             trims.set(`${c.queue}\u0000${state}`, { queue: c.queue, state, retention: c.retention });
           }
-          return changed.changes === 1;
+          return true;
         }
         case 'requeue':
           // RateLimitError: back to the front of waiting, no attempt counted.
@@ -117,6 +123,11 @@ export class SqliteJobLifecycle {
     return accepted;
   }
 
+  private resolveParents(c: SettleCommand & { kind: 'complete' | 'fail' }, now: number, effects: QueueEventRecord[]): void {
+    if (c.kind === 'complete') this.resolver.completed(c.queue, c.id, c.returnvalueJson, now, effects);
+    else this.resolver.failed(c.queue, c.id, c.failedReason, now, effects);
+  }
+
   applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): void {
     if (retention.count !== undefined) this.s.trimCount.run({ queue, state, keep: retention.count });
     if (retention.ageMs !== undefined) this.s.trimAge.run({ queue, state, cutoff: now - retention.ageMs });
@@ -131,12 +142,5 @@ export class SqliteJobLifecycle {
       const row = this.s.extend.get({ ...lock, until });
       return row === undefined ? { held: false, cancelReason: null } : { held: true, cancelReason: row.cancel_reason };
     });
-  }
-
-  recoverStalled(queue: string, now: number, maxStalledCount: number): StalledSweep {
-    const toRef = (r: { queue: string; job_id: string }) => ({ queue: r.queue, id: r.job_id });
-    const failed = this.s.stalledOverLimit.all({ queue, now, max: maxStalledCount, reason: STALLED_LIMIT_REASON }).map(toRef);
-    const recovered = this.s.stalledToWaiting.all({ queue, now }).map(toRef);
-    return { recovered, failed };
   }
 }

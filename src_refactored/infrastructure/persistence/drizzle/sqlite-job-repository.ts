@@ -3,6 +3,7 @@ import type {
   InsertResult,
   JobRecord,
   NewJob,
+  Retention,
   SettleCommand,
   SettleResult,
 } from '../../../core/application/ports/job-record.js';
@@ -11,14 +12,18 @@ import type {
   LockRef,
   LockRenewal,
   RemoveOutcome,
+  StalledCandidate,
+  StalledDecision,
   StalledSweep,
 } from '../../../core/application/ports/job-repository.port.js';
+import type { JobsOptions } from '../../../core/domain/job/job-options.js';
+import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
+import { SqliteStalledFollowUps } from './sqlite-stalled-follow-ups.js';
 import type { JobState, JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
-import { SqliteDeduplication } from './sqlite-deduplication.js';
 import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteJobAdmin } from './sqlite-job-admin.js';
-import { SqliteJobClaimer } from './sqlite-job-claimer.js';
+import { SqliteJobClaimer, type ClaimOutcome } from './sqlite-job-claimer.js';
 import { SqliteJobLifecycle } from './sqlite-job-lifecycle.js';
 import { SqliteJobQueries } from './sqlite-job-queries.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
@@ -36,16 +41,23 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly claimer: SqliteJobClaimer;
   private readonly queries: SqliteJobQueries;
   private readonly admin: SqliteJobAdmin;
+  private readonly stalled: SqliteJobMaintenance;
+  private readonly stalledFollowUps: SqliteStalledFollowUps;
 
-  constructor(db: SqliteDb) {
+  /** `afterClaim` runs inside every claim transaction (job schedulers create their next iteration there). */
+  constructor(
+    db: SqliteDb,
+    private readonly afterClaim: (claimed: readonly JobRecord[], now: number) => void = () => undefined,
+  ) {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
-    const groups = new SqliteGroupRotation(db);
-    this.writer = new SqliteJobWriter(db, counters, new SqliteDeduplication(db), groups);
+    this.writer = new SqliteJobWriter(db, counters);
     this.lifecycle = new SqliteJobLifecycle(db, counters);
-    this.claimer = new SqliteJobClaimer(db, this.lifecycle, groups);
+    this.claimer = new SqliteJobClaimer(db, this.lifecycle, new SqliteGroupRotation(db));
     this.queries = new SqliteJobQueries(db);
     this.admin = new SqliteJobAdmin(db, counters);
+    this.stalled = new SqliteJobMaintenance(db);
+    this.stalledFollowUps = new SqliteStalledFollowUps(db, counters);
   }
 
   insert(jobs: readonly NewJob[], now: number): Promise<InsertResult[]> {
@@ -61,16 +73,23 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   claim(request: ClaimRequest, now: number): Promise<JobRecord[]> {
-    return this.tx.write(() => this.claimer.claim(request, now).jobs);
+    return this.tx.write(() => this.claimAndHook(request, now).jobs);
   }
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
     return this.tx.write(() => {
-      const accepted = this.lifecycle.settle(commands, now);
-      if (next === undefined) return { accepted, claimed: [] };
-      const { jobs, blockedUntil } = this.claimer.claim(next, now);
-      return { accepted, claimed: jobs, claimBlockedUntil: blockedUntil };
+      const effects: SettleResult['effects'] = [];
+      const accepted = this.lifecycle.settle(commands, now, effects);
+      if (next === undefined) return { accepted, claimed: [], effects };
+      const { jobs, blockedUntil } = this.claimAndHook(next, now);
+      return { accepted, claimed: jobs, effects, claimBlockedUntil: blockedUntil };
     });
+  }
+
+  private claimAndHook(request: ClaimRequest, now: number): ClaimOutcome {
+    const outcome = this.claimer.claim(request, now);
+    if (outcome.jobs.length > 0) this.afterClaim(outcome.jobs, now);
+    return outcome;
   }
 
   release(locks: readonly LockRef[]): Promise<void> {
@@ -105,8 +124,8 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.queries.list(queue, states, start, end, asc));
   }
 
-  remove(queue: string, id: string): Promise<RemoveOutcome> {
-    return this.tx.write(() => this.admin.remove(queue, id));
+  remove(queue: string, id: string, now: number): Promise<RemoveOutcome> {
+    return this.tx.write(() => this.admin.remove(queue, id, now));
   }
 
   drain(queue: string, includeDelayed: boolean): Promise<number> {
@@ -145,7 +164,37 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.admin.nextDueAt());
   }
 
+  findStalled(queue: string, now: number, limit: number): Promise<StalledCandidate[]> {
+    return this.tx.read(() => this.stalled.candidates(queue, now, limit));
+  }
+
   recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep> {
-    return this.tx.write(() => this.lifecycle.recoverStalled(queue, now, maxStalledCount));
+    return this.tx.write(() => {
+      const decisions = this.stalled.candidates(queue, now, -1).map((c) => ({
+        id: c.id,
+        lockedUntil: c.lockedUntil,
+        fail: c.stalledCounter + 1 > maxStalledCount,
+        retention: {},
+      }));
+      return this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
+    });
+  }
+
+  recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
+    return this.tx.write(() => {
+      const sweep = this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
+      const failed = new Set(sweep.failed.map((f) => f.id));
+      const kept = decisions.find((d) => failed.has(d.id) && d.retention.count !== 0);
+      if (kept !== undefined) this.lifecycle.applyRetention(queue, 'failed', kept.retention, now);
+      return sweep;
+    });
+  }
+
+  applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): Promise<void> {
+    return this.tx.write(() => this.lifecycle.applyRetention(queue, state, retention, now));
+  }
+
+  newestFinishedOpts(queue: string, state: 'completed' | 'failed'): Promise<JobsOptions | null> {
+    return this.tx.read(() => this.stalled.newestFinishedOpts(queue, state));
   }
 }

@@ -3,26 +3,31 @@ import { readyStateFor } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
-import type { SqliteDeduplication } from './sqlite-deduplication.js';
-import type { SqliteGroupRotation } from './sqlite-group-rotation.js';
+import { SqliteDeduplication } from './sqlite-deduplication.js';
+import { SqliteGroupRotation } from './sqlite-group-rotation.js';
+import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
 
 /** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
 export class SqliteJobWriter {
   private readonly insertStmt;
   private readonly findStmt;
+  private readonly dedup: SqliteDeduplication;
+  private readonly groups: SqliteGroupRotation;
+  private readonly links: SqliteDependencyLinks;
 
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
-    private readonly dedup: SqliteDeduplication,
-    private readonly groups: SqliteGroupRotation,
   ) {
+    this.links = new SqliteDependencyLinks(db);
+    this.dedup = new SqliteDeduplication(db);
+    this.groups = new SqliteGroupRotation(db);
     // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
     this.insertStmt = db.prepare<Record<string, unknown>, JobRow>(
       `INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at,
-                         max_attempts, group_id)
+                         max_attempts, group_id, parent_queue, parent_id)
        VALUES (@queue, @jobId, @name, @data, @opts, @state, @priority, @seq, @now, @delay, @runAt,
-               @maxAttempts, @groupId)
+               @maxAttempts, @groupId, @parentQueue, @parentId)
        ON CONFLICT (queue, job_id) DO NOTHING
        RETURNING *`,
     );
@@ -31,7 +36,11 @@ export class SqliteJobWriter {
 
   insert(jobs: readonly NewJob[], now: number): InsertResult[] {
     const reserved = this.reserveBlocks(jobs);
-    return jobs.map((job) => {
+    return jobs.map((job, index) => {
+      // Flow parents and jobs with unfinished dependsOn start in waiting-children; their delay runs after.
+      const links = this.links.plan(job, jobs.length > 1 ? `jobs[${index}].` : '');
+      const waits = job.waitChildren === true || links?.waits === true;
+      const delayed = !waits && job.delay > 0;
       const block = reserved.get(job.queue)!;
       const jobId = job.customId ?? String(block.nextId++);
       const seq = block.nextSeq++;
@@ -44,19 +53,23 @@ export class SqliteJobWriter {
         name: job.name,
         data: job.dataJson,
         opts: JSON.stringify(job.opts),
-        state: job.delay > 0 ? 'delayed' : readyStateFor(job.priority),
+        state: waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority),
         priority: job.priority,
         seq: job.lifo ? -seq : seq,
         now,
         delay: job.delay,
-        runAt: job.delay > 0 ? now + job.delay : null,
+        runAt: delayed ? now + job.delay : null,
         maxAttempts: job.maxAttempts,
         groupId: job.groupId ?? null,
+        parentQueue: job.opts.parent?.queue ?? null,
+        parentId: job.opts.parent?.id ?? null,
       });
       if (row !== undefined) {
         if (dedup !== undefined) this.dedup.record(job.queue, dedup, jobId, now);
         if (job.groupId !== undefined) this.groups.noteGroup(job.queue, job.groupId);
-        return { record: toJobRecord(row), duplicated: false };
+        const record = toJobRecord(row);
+        if (links !== undefined) this.links.attach(record, links);
+        return { record, duplicated: false };
       }
       return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!), duplicated: true };
     });
