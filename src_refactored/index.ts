@@ -36,7 +36,10 @@ export {
 export { CancelledError, WorkerClosedError } from './core/domain/job/cancel-errors.js';
 export { RateLimitError, TimeoutError, RATE_LIMIT_ERROR_MESSAGE } from './core/domain/job/flow-control-errors.js';
 export { DelayedError, WaitingError, WaitingChildrenError } from './core/domain/job/step-errors.js';
-export { DatabaseOpenError, StorageError } from './infrastructure/persistence/drizzle/database-errors.js';
+export { DatabaseOpenError, StorageError, type StorageFailure } from './infrastructure/persistence/drizzle/database-errors.js';
+export { EncryptionError } from './infrastructure/persistence/codec/payload-codec.js';
+export type { EncryptionKey } from './presentation/composition/encryption-options.schema.js';
+export { SandboxExitError } from './presentation/sandbox/sandbox-errors.js';
 export { defineJob, createTypedWorker, JobDefinition, type JobDefinitionSpec, type BoundHandler } from './presentation/typed/define-job.js';
 export { JobDataValidationError, type Problem } from './presentation/typed/job-data-validation.error.js';
 export { createTaskTool, type TaskTool, type SubmitResult } from './presentation/recipes/task-tool.js';

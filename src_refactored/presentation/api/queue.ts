@@ -10,6 +10,7 @@ import { jobNameSchema, jobsOptionsSchema, type JobsOptionsInput } from '../vali
 import { queueOptionsSchema } from '../validation/worker-options.schema.js';
 import { parseInput } from '../validation/parse-input.js';
 import { ValidationError } from '../../shared/bullite-error.js';
+import { parseRange } from '../validation/range.schema.js';
 import { Job } from './job.js';
 import { QueueFlowControl } from './queue-flow-control.js';
 import { QueueJobSchedulers, type JobSchedulerJson } from './queue-job-schedulers.js';
@@ -101,7 +102,8 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   }
 
   async getJobs(types?: string | string[], start = 0, end = -1, asc = false): Promise<Job<DataType, ResultType, NameType>[]> {
-    const records = await this.engine.queues.getJobs(this.name, normalizeStates(types, 'types'), start, end, asc);
+    const range = parseRange(start, end, asc);
+    const records = await this.engine.queues.getJobs(this.name, normalizeStates(types, 'types'), range.start, range.end, range.asc);
     return records.map((r) => new Job<DataType, ResultType, NameType>(this.engine, r));
   }
 
@@ -147,7 +149,8 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   }
 
   getJobLogs(id: string, start = 0, end = -1, asc = true): Promise<{ logs: string[]; count: number }> {
-    return this.engine.queues.getJobLogs(this.name, String(id), start, end, asc);
+    const range = parseRange(start, end, asc);
+    return this.engine.queues.getJobLogs(this.name, String(id), range.start, range.end, range.asc);
   }
 
   async pause(): Promise<void> {

@@ -29,16 +29,23 @@ import { SqliteJobRepository } from '../../infrastructure/persistence/drizzle/sq
 import { SqliteQueueRepository } from '../../infrastructure/persistence/drizzle/sqlite-queue-repository.js';
 import { SqliteFlowRepository } from '../../infrastructure/persistence/drizzle/sqlite-flow-repository.js';
 import { SqliteJobStepRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-step-repository.js';
+import { plainCodec, type PayloadCodec } from '../../infrastructure/persistence/codec/payload-codec.js';
 
 /** Adapters of one engine: the store file, its change feed, the event bus, clock and logger. */
-export function infrastructureModule(db: SqliteDb, clock: Clock, logger: Logger, settings: EngineSettings): ContainerModule {
+export function infrastructureModule(
+  db: SqliteDb,
+  clock: Clock,
+  logger: Logger,
+  settings: EngineSettings,
+  codec: PayloadCodec = plainCodec,
+): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    const schedulers = new SqliteJobSchedulerRepository(db, repeatIterationPlanner);
-    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now)));
+    const schedulers = new SqliteJobSchedulerRepository(db, repeatIterationPlanner, codec);
+    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now), codec));
     bind(JOB_SCHEDULER_REPOSITORY).toConstantValue(schedulers);
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
     bind(FLOW_CONTROL_REPOSITORY).toConstantValue(new SqliteFlowControlRepository(db));
-    bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db));
+    bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db, codec));
     bind(JOB_STEP_REPOSITORY).toConstantValue(new SqliteJobStepRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
     bind(EVENT_BUS).toConstantValue(new InProcessEventBus());

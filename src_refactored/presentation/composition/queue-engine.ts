@@ -17,6 +17,9 @@ import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persiste
 import { parseInput } from '../validation/parse-input.js';
 import { engineOptionsSchema, type QueueEngineOptions } from './engine-options.schema.js';
 import { applicationModule, infrastructureModule } from './engine-modules.js';
+import { EncryptionCodec } from '../../infrastructure/persistence/codec/encryption-codec.js';
+import { SqlitePayloadRewriter } from '../../infrastructure/persistence/drizzle/sqlite-payload-rewriter.js';
+import { BulliteError } from '../../shared/bullite-error.js';
 
 /** Something the engine closes when it closes (workers first, so they can finish their jobs). */
 export interface EngineAttachment {
@@ -40,11 +43,13 @@ export class QueueEngine {
   readonly events: EventBus;
   private readonly changes: ChangeFeed;
   private readonly attachments = new Set<EngineAttachment>();
+  private readonly codec: EncryptionCodec | undefined;
   private closing: Promise<void> | undefined;
 
   /** @internal use createQueueEngine */
   constructor(
-    private readonly db: SqliteDb,
+    /** @internal the open file (tests and tools; not part of the API) */
+    readonly db: SqliteDb,
     options: QueueEngineOptions,
   ) {
     this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
@@ -53,8 +58,11 @@ export class QueueEngine {
       changePollInterval: options.changePollInterval ?? 20,
     };
     const container = new Container();
+    const encryption = options.encryption as { key: Buffer; previousKeys?: Buffer[] } | undefined;
+    const codec = encryption === undefined ? undefined : new EncryptionCodec(encryption.key, encryption.previousKeys);
+    this.codec = codec;
     container.load(
-      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings),
+      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings, codec),
       applicationModule(settings),
     );
     this.clock = container.get<Clock>(CLOCK);
@@ -80,6 +88,15 @@ export class QueueEngine {
     return () => this.attachments.delete(attachment);
   }
 
+  /**
+   * Key rotation: rewrites every stored job data, return value and log line that is plain or under a
+   * previous key with `encryption.key`, in batches. Afterwards `previousKeys` can be dropped.
+   */
+  async reencrypt(): Promise<{ jobs: number; logs: number }> {
+    if (this.codec === undefined) throw new BulliteError('ERR_ENCRYPTION_KEY', 'reencrypt() needs an engine opened with encryption: { key }');
+    return new SqlitePayloadRewriter(this.db, this.codec).rewriteAll();
+  }
+
   /** Closes attached workers (gracefully), stops timers and closes the file. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
@@ -99,6 +116,10 @@ export async function createQueueEngine(options: QueueEngineOptions): Promise<Qu
 
 export function openQueueEngineSync(options: QueueEngineOptions): QueueEngine {
   const parsed = parseInput(engineOptionsSchema, options, 'options');
-  const db = openSqliteDatabase(parsed.path, { durability: parsed.durability, busyTimeoutMs: parsed.busyTimeout });
+  const db = openSqliteDatabase(parsed.path, {
+    durability: parsed.durability,
+    busyTimeoutMs: parsed.busyTimeout,
+    secureDelete: parsed.encryption !== undefined,
+  });
   return new QueueEngine(db, parsed);
 }

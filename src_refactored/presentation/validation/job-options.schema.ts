@@ -64,4 +64,9 @@ export const jobsOptionsSchema = z.strictObject({
 
 export type JobsOptionsInput = z.input<typeof jobsOptionsSchema>;
 
-export const jobNameSchema = z.string({ error: 'Job name must be a string' }).min(1, { error: 'Job name must not be empty' }).max(512);
+// Names show up in CLI tables, the dashboard and log lines: no control characters (newlines, ESC …).
+export const jobNameSchema = z
+  .string({ error: 'Job name must be a string' })
+  .min(1, { error: 'Job name must not be empty' })
+  .max(512, { error: 'Job name must be at most 512 characters' })
+  .regex(/^[^\p{Cc}]*$/u, { error: 'Job name must not contain control characters' });

@@ -34,13 +34,14 @@ export class JobQueueService {
   ) {}
 
   async add(queue: string, input: AddJobInput): Promise<JobRecord> {
-    const [record] = await this.addBulk(queue, [input]);
+    const [record] = await this.addBulk(queue, [input], true);
     return record;
   }
 
   /** One transaction: either every job is stored or none (a bad entry fails the batch before any write). */
-  async addBulk(queue: string, inputs: readonly AddJobInput[]): Promise<JobRecord[]> {
-    const newJobs = inputs.map((input, index) => this.toNewJob(queue, input, inputs.length > 1 ? `jobs[${index}].` : ''));
+  async addBulk(queue: string, inputs: readonly AddJobInput[], single = false): Promise<JobRecord[]> {
+    // Errors name `jobs[i].data` for addBulk (even a batch of one) and `data` for add.
+    const newJobs = inputs.map((input, index) => this.toNewJob(queue, input, single ? '' : `jobs[${index}].`));
     const results = await this.jobs.insert(newJobs, this.clock.now());
     this.announce(results);
     return results.map((r) => r.record);

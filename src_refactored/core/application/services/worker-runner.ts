@@ -15,6 +15,7 @@ import { publishEffects } from './store-effects.js';
 import type { IFlowControlRepository } from '../ports/flow-control-repository.port.js';
 import { RunnerGuards } from './runner-guards.js';
 import { LockRenewer } from './lock-renewer.js';
+import { StoreBackoff } from './store-backoff.js';
 
 interface ActiveJob<C> {
   record: JobRecord;
@@ -63,6 +64,7 @@ export class WorkerRunner<C> {
   private paused = false;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly storeBackoff = new StoreBackoff();
   private readonly unsubscribe: (() => void)[] = [];
   private stopped: (() => void) | undefined;
   private readonly guards: RunnerGuards;
@@ -149,6 +151,7 @@ export class WorkerRunner<C> {
     while (this.pumping || this.pumpScheduled) await new Promise((r) => setImmediate(r));
     if (this.timer !== undefined) clearInterval(this.timer);
     this.guards.close();
+    this.storeBackoff.stop();
     for (const off of this.unsubscribe.splice(0)) off();
     this.running = false;
     this.stopped?.();
@@ -187,6 +190,7 @@ export class WorkerRunner<C> {
 
   private async pump(): Promise<void> {
     if (this.pumping) return void (this.pumpScheduled || this.schedulePump());
+    if (this.storeBackoff.blocked) return; // the retry timer pumps again when the pause is over
     this.pumping = true;
     try {
       const batch = this.pending;
@@ -200,10 +204,14 @@ export class WorkerRunner<C> {
         result = await this.deps.jobs.settle(batch.map((p) => p.command), now, next);
       } catch (error) {
         this.reportError(error);
-        for (const p of batch) p.done(); // the jobs stay active in the store; the stalled sweep recovers them
+        // Keep finished attempts for a retry after a pause (their tokens still fence them); a closing
+        // worker gives up instead: the jobs stay active in the store and the stalled sweep recovers them.
+        if (this.closing === undefined) this.pending = batch.concat(this.pending);
+        else for (const p of batch) p.done();
         this.idle = true;
-        return;
+        return this.storeBackoff.failed(() => this.schedulePump());
       }
+      this.storeBackoff.succeeded();
       batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
       publishEffects(result.effects, this.deps.events, this.deps.signal);
       for (const record of result.claimed) this.start(record);
@@ -211,7 +219,8 @@ export class WorkerRunner<C> {
       if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit, result.claimBlockedUntil);
     } finally {
       this.pumping = false;
-      if (this.pending.length > 0 || (!this.idle && this.freeSlots() > 0)) this.schedulePump();
+      const more = this.pending.length > 0 || (!this.idle && this.freeSlots() > 0);
+      if (more && !this.storeBackoff.blocked) this.schedulePump();
     }
   }
 

@@ -1,5 +1,6 @@
 import type { JobRecord } from '../../../core/application/ports/job-record.js';
 import type { JobState } from '../../../core/domain/job/job-state.js';
+import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 
 /** A `jobs` row as better-sqlite3 returns it (snake_case columns). */
 export interface JobRow {
@@ -38,12 +39,13 @@ export interface JobRow {
 
 const parse = (json: string | null, fallback: unknown): unknown => (json === null ? fallback : JSON.parse(json));
 
-export function toJobRecord(row: JobRow): JobRecord {
+/** `codec` decodes the payload columns (data, returnvalue); see payload-codec.ts. */
+export function toJobRecord(row: JobRow, codec: PayloadCodec = plainCodec): JobRecord {
   return {
     queue: row.queue,
     id: row.job_id,
     name: row.name,
-    data: parse(row.data, null),
+    data: parse(codec.decode('data', row.data), null),
     opts: parse(row.opts, {}) as JobRecord['opts'],
     state: row.state as JobState,
     priority: row.priority,
@@ -55,7 +57,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     stalledCounter: row.stalled_counter,
     maxAttempts: row.max_attempts,
     progress: parse(row.progress, 0) as number | object,
-    returnvalue: parse(row.returnvalue, null),
+    returnvalue: parse(row.returnvalue === null ? null : codec.decode('returnvalue', row.returnvalue), null),
     failedReason: row.failed_reason,
     stacktrace: parse(row.stacktrace, []) as string[],
     processedOn: row.processed_on,

@@ -5,6 +5,7 @@ import type { DeadLetterData } from '../../../core/domain/job/dead-letter.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 
 /** Copies jobs that failed for good into their `opts.deadLetter.queue`, inside the failing transaction. */
@@ -12,8 +13,12 @@ export class SqliteDeadLetters {
   private readonly writer: SqliteJobWriter;
   private readonly findLocked;
 
-  constructor(db: SqliteDb, counters: SqliteQueueCounters) {
-    this.writer = new SqliteJobWriter(db, counters);
+  constructor(
+    db: SqliteDb,
+    counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
+  ) {
+    this.writer = new SqliteJobWriter(db, counters, codec);
     this.findLocked = db.prepare<LockRef, JobRow>(
       `SELECT * FROM jobs WHERE queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`,
     );
@@ -22,7 +27,7 @@ export class SqliteDeadLetters {
   /** The job as it is before its final failure is written (the write may delete it: removeOnFail). */
   capture(lock: LockRef): JobRecord | undefined {
     const row = this.findLocked.get(lock);
-    return row === undefined ? undefined : toJobRecord(row);
+    return row === undefined ? undefined : toJobRecord(row, this.codec);
   }
 
   /** `failed` is the job as it ended (reason, stack and counters of the final attempt). */

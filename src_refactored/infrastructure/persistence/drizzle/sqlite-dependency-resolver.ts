@@ -3,6 +3,7 @@ import type { DependencyKind } from '../../../core/domain/job/dependency-policy.
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import type { SqliteDeadLetters } from './sqlite-dead-letters.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
 
@@ -11,6 +12,9 @@ interface Edge {
   parent_id: string;
   kind: DependencyKind;
 }
+
+/** One dependency edge, by its four key columns. */
+const EDGE = `parent_queue = @pq AND parent_id = @pid AND child_queue = @cq AND child_id = @cid`;
 
 /**
  * Resolves the parents (flow parents and `dependsOn` dependents) of a job that just finished, inside the
@@ -25,14 +29,14 @@ export class SqliteDependencyResolver {
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
     private readonly deadLetters: SqliteDeadLetters,
+    private readonly codec: PayloadCodec,
   ) {
-    const edge = `parent_queue = @pq AND parent_id = @pid AND child_queue = @cq AND child_id = @cid`;
     this.s = {
       pendingEdges: db.prepare<[string, string], Edge>(
         `SELECT parent_queue, parent_id, kind FROM job_dependencies WHERE child_queue = ? AND child_id = ? AND status = 'pending'`,
       ),
-      setEdge: db.prepare(`UPDATE job_dependencies SET status = @status, value = @value WHERE ${edge}`),
-      dropEdge: db.prepare(`DELETE FROM job_dependencies WHERE ${edge}`),
+      setEdge: db.prepare(`UPDATE job_dependencies SET status = @status, value = @value WHERE ${EDGE}`),
+      dropEdge: db.prepare(`DELETE FROM job_dependencies WHERE ${EDGE}`),
       resolveOne: db.prepare<[string, string], { pending_deps: number }>(
         `UPDATE jobs SET pending_deps = pending_deps - 1 WHERE queue = ? AND job_id = ? RETURNING pending_deps`,
       ),
@@ -118,6 +122,6 @@ export class SqliteDependencyResolver {
     if (row === undefined) return;
     effects.push({ queue, event: 'failed', args: { jobId: id, failedReason: reason, prev: 'waiting-children' } });
     this.failed(queue, id, reason, now, effects);
-    this.deadLetters.copy(toJobRecord(row), now, effects);
+    this.deadLetters.copy(toJobRecord(row, this.codec), now, effects);
   }
 }

@@ -12,10 +12,6 @@ import { SqliteTransactor } from './sqlite-transactor.js';
 /** States a cancel fails at once (the job is not running). */
 const NOT_RUNNING = `state IN ('waiting', 'prioritized', 'delayed', 'waiting-children')`;
 
-/** Upsert of one `queues` column; the queue row may not exist yet (configured before its first job). */
-const setColumn = (db: SqliteDb, column: string) =>
-  db.prepare(`INSERT INTO queues (name, ${column}) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET ${column} = excluded.${column}`);
-
 export class SqliteFlowControlRepository implements IFlowControlRepository {
   private readonly tx: SqliteTransactor;
   private readonly dedup: SqliteDeduplication;
@@ -32,9 +28,16 @@ export class SqliteFlowControlRepository implements IFlowControlRepository {
         `SELECT global_concurrency AS gc, rate_limit_max AS rmax, rate_limit_duration AS rdur, rate_limited_until AS until,
                 rate_window_start AS ws, rate_window_count AS wc, group_concurrency AS groupDefault FROM queues WHERE name = ?`,
       ),
-      globalConcurrency: setColumn(db, 'global_concurrency'),
-      groupDefault: setColumn(db, 'group_concurrency'),
-      rateLimitedUntil: setColumn(db, 'rate_limited_until'),
+      // Upserts: a queue may be configured before its first job (the row does not exist yet).
+      globalConcurrency: db.prepare(
+        'INSERT INTO queues (name, global_concurrency) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET global_concurrency = excluded.global_concurrency',
+      ),
+      groupDefault: db.prepare(
+        'INSERT INTO queues (name, group_concurrency) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET group_concurrency = excluded.group_concurrency',
+      ),
+      rateLimitedUntil: db.prepare(
+        'INSERT INTO queues (name, rate_limited_until) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET rate_limited_until = excluded.rate_limited_until',
+      ),
       rateLimit: db.prepare(
         `INSERT INTO queues (name, rate_limit_max, rate_limit_duration) VALUES (?, ?, ?)
          ON CONFLICT(name) DO UPDATE SET rate_limit_max = excluded.rate_limit_max, rate_limit_duration = excluded.rate_limit_duration`,

@@ -1,5 +1,6 @@
 import type { RemoveOutcome } from '../../../core/application/ports/job-repository.port.js';
 import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
@@ -20,8 +21,8 @@ export class SqliteFlowRemoval {
   private readonly s;
   private readonly resolver: SqliteDependencyResolver;
 
-  constructor(db: SqliteDb, counters: SqliteQueueCounters) {
-    this.resolver = new SqliteDependencyResolver(db, counters, new SqliteDeadLetters(db, counters));
+  constructor(db: SqliteDb, counters: SqliteQueueCounters, codec: PayloadCodec) {
+    this.resolver = new SqliteDependencyResolver(db, counters, new SqliteDeadLetters(db, counters, codec), codec);
     this.s = {
       root: db.prepare<[string, string], Node>('SELECT queue, job_id, state FROM jobs WHERE queue = ? AND job_id = ?'),
       // parent_id = ? implies the jobs_parent index's `parent_id IS NOT NULL`.

@@ -12,6 +12,7 @@ import type { SqliteDb } from './sqlite-database.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { LOCK_FENCE, UNLOCKED } from './sql-fragments.js';
 
@@ -28,9 +29,12 @@ export class SqliteFlowRepository implements IFlowRepository {
   private readonly writer: SqliteJobWriter;
   private readonly s;
 
-  constructor(db: SqliteDb) {
+  constructor(
+    db: SqliteDb,
+    private readonly codec: PayloadCodec,
+  ) {
     this.tx = new SqliteTransactor(db);
-    this.writer = new SqliteJobWriter(db, new SqliteQueueCounters(db));
+    this.writer = new SqliteJobWriter(db, new SqliteQueueCounters(db), codec);
     this.s = {
       // Read in primary-key order (parent, child_queue, child_id): no sort.
       edges: db.prepare<[string, string], EdgeRow>(
@@ -69,13 +73,14 @@ export class SqliteFlowRepository implements IFlowRepository {
         queue: e.child_queue,
         id: e.child_id,
         status: e.status,
-        value: e.value === null ? null : JSON.parse(e.value),
+        // A processed edge holds the child's return value as stored (encoded); failures hold a plain reason.
+        value: e.value === null ? null : JSON.parse(e.status === 'processed' ? this.codec.decode('returnvalue', e.value) : e.value),
       })),
     );
   }
 
   children(queue: string, id: string, limit: number): Promise<JobRecord[]> {
-    return this.tx.read(() => this.s.children.all(queue, id, limit).map(toJobRecord));
+    return this.tx.read(() => this.s.children.all(queue, id, limit).map((row) => toJobRecord(row, this.codec)));
   }
 
   moveToWaitingChildren(lock: LockRef): Promise<WaitingChildrenOutcome> {

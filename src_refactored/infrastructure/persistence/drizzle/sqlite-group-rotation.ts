@@ -9,6 +9,9 @@ const UNGROUPED = '';
 /** The partial index jobs_ready_group is only used when a query repeats its WHERE term literally. */
 const READY_GROUPED = `queue = @queue AND ${READY} AND group_id IS NOT NULL`;
 
+/** A candidate group's limit: its override, else the default (@groupDefault), NULL for none. */
+const GROUP_LIMIT = `COALESCE((SELECT concurrency FROM queue_groups g WHERE g.queue = @queue AND g.group_id = ready.id), @groupDefault)`;
+
 /**
  * Group-aware claims (`opts.group`): among the groups that have a ready job and are under their limit
  * (override in queue_groups, else the queue's or worker's default, else none), each claim takes the one
@@ -24,7 +27,6 @@ export class SqliteGroupRotation {
   private readonly s;
 
   constructor(db: SqliteDb) {
-    const limit = `COALESCE((SELECT concurrency FROM queue_groups g WHERE g.queue = @queue AND g.group_id = ready.id), @groupDefault)`;
     this.s = {
       note: db.prepare(`INSERT OR IGNORE INTO group_rotation (queue, group_id) VALUES (?, ?), (?, '${UNGROUPED}')`),
       candidates: db.prepare<Record<string, unknown>, { groupId: string; lastClaim: number; free: number | null }>(
@@ -35,7 +37,7 @@ export class SqliteGroupRotation {
            FROM ready WHERE ready.id IS NOT NULL)
          SELECT id AS groupId,
                 COALESCE((SELECT last_claim FROM group_rotation r WHERE r.queue = @queue AND r.group_id = ready.id), 0) AS lastClaim,
-                ${limit} - (SELECT count(*) FROM jobs a WHERE a.queue = @queue AND a.state = 'active' AND a.group_id = ready.id) AS free
+                ${GROUP_LIMIT} - (SELECT count(*) FROM jobs a WHERE a.queue = @queue AND a.state = 'active' AND a.group_id = ready.id) AS free
          FROM ready
          WHERE id IS NOT NULL`,
       ),

@@ -1,5 +1,6 @@
 import type { JobState } from '../../../core/domain/job/job-state.js';
 import type { RemoveOutcome } from '../../../core/application/ports/job-repository.port.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
@@ -16,8 +17,9 @@ export class SqliteJobAdmin {
   constructor(
     private readonly db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    codec: PayloadCodec,
   ) {
-    this.removal = new SqliteFlowRemoval(db, counters);
+    this.removal = new SqliteFlowRemoval(db, counters, codec);
     this.s = {
       drainReady: db.prepare(`DELETE FROM jobs WHERE queue = ? AND ${READY}`),
       drainDelayed: db.prepare(`DELETE FROM jobs WHERE queue = ? AND state = 'delayed'`),

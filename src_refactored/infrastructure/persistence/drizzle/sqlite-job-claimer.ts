@@ -3,6 +3,7 @@ import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteJobLifecycle } from './sqlite-job-lifecycle.js';
 import type { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { toJobRecord } from './job-row.mapper.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 
 interface LimitsRow {
   paused: number;
@@ -36,6 +37,7 @@ export class SqliteJobClaimer {
     db: SqliteDb,
     private readonly lifecycle: SqliteJobLifecycle,
     private readonly groups: SqliteGroupRotation,
+    private readonly codec: PayloadCodec,
   ) {
     this.s = {
       limits: db.prepare<[string], LimitsRow>(
@@ -81,7 +83,7 @@ export class SqliteJobClaimer {
     const groupDefault = row.groupDefault ?? request.groupConcurrency ?? null;
     const jobs =
       row.grouped === 1
-        ? this.groups.claim(request, budget, groupDefault, now).map(toJobRecord) // in rotation order
+        ? this.groups.claim(request, budget, groupDefault, now).map((r) => toJobRecord(r, this.codec)) // in rotation order
         : this.lifecycle.claim({ ...request, limit: budget }, now);
     if (window === undefined || jobs.length === 0) return { jobs };
     const count = window.count + jobs.length;

@@ -4,6 +4,7 @@ import type { LockRef, LockRenewal } from '../../../core/application/ports/job-r
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
@@ -40,9 +41,10 @@ export class SqliteJobLifecycle {
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
   ) {
-    this.deadLetters = new SqliteDeadLetters(db, counters);
-    this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters);
+    this.deadLetters = new SqliteDeadLetters(db, counters, codec);
+    this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters, codec);
     this.s = {
       claim: db.prepare<Record<string, unknown>, JobRow>(CLAIM_SQL),
       // RETURNING LINKED: whether a parent waits for this job, so only flow/DAG jobs pay for resolution.
@@ -79,7 +81,7 @@ export class SqliteJobLifecycle {
   claim(request: ClaimRequest, now: number): JobRecord[] {
     if (request.limit <= 0) return [];
     const rows = this.s.claim.all({ ...claimParams(request, now), queue: request.queue, limit: request.limit });
-    return rows.sort(byClaimOrder).map(toJobRecord);
+    return rows.sort(byClaimOrder).map((row) => toJobRecord(row, this.codec));
   }
 
   settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): boolean[] {
@@ -95,7 +97,7 @@ export class SqliteJobLifecycle {
           const changed = removed
             ? this.s.removeFinished.get(fence)
             : c.kind === 'complete'
-              ? this.s.complete.get({ ...fence, value: c.returnvalueJson, now })
+              ? this.s.complete.get({ ...fence, value: this.codec.encode('returnvalue', c.returnvalueJson), now })
               : this.s.fail.get({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
           if (changed === undefined) return false;
           if (changed.linked) this.resolveParents(c, now, effects);
@@ -124,7 +126,8 @@ export class SqliteJobLifecycle {
   }
 
   private resolveParents(c: SettleCommand & { kind: 'complete' | 'fail' }, now: number, effects: QueueEventRecord[]): void {
-    if (c.kind === 'complete') this.resolver.completed(c.queue, c.id, c.returnvalueJson, now, effects);
+    // The edge keeps the value as stored (encoded like the job's returnvalue column) for getChildrenValues.
+    if (c.kind === 'complete') this.resolver.completed(c.queue, c.id, this.codec.encode('returnvalue', c.returnvalueJson), now, effects);
     else this.resolver.failed(c.queue, c.id, c.failedReason, now, effects);
   }
 

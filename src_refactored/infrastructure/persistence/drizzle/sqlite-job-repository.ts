@@ -29,6 +29,7 @@ import { SqliteJobQueries } from './sqlite-job-queries.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
+import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 
 /**
  * IJobRepository on better-sqlite3. Statements are prepared once per engine; each port method is one
@@ -44,20 +45,24 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly stalled: SqliteJobMaintenance;
   private readonly stalledFollowUps: SqliteStalledFollowUps;
 
-  /** `afterClaim` runs inside every claim transaction (job schedulers create their next iteration there). */
+  /**
+   * `afterClaim` runs inside every claim transaction (job schedulers create their next iteration there);
+   * `codec` encodes job data, return values and logs on their way in and out (plain by default).
+   */
   constructor(
     db: SqliteDb,
     private readonly afterClaim: (claimed: readonly JobRecord[], now: number) => void = () => undefined,
+    codec: PayloadCodec = plainCodec,
   ) {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
-    this.writer = new SqliteJobWriter(db, counters);
-    this.lifecycle = new SqliteJobLifecycle(db, counters);
-    this.claimer = new SqliteJobClaimer(db, this.lifecycle, new SqliteGroupRotation(db));
-    this.queries = new SqliteJobQueries(db);
-    this.admin = new SqliteJobAdmin(db, counters);
+    this.writer = new SqliteJobWriter(db, counters, codec);
+    this.lifecycle = new SqliteJobLifecycle(db, counters, codec);
+    this.claimer = new SqliteJobClaimer(db, this.lifecycle, new SqliteGroupRotation(db), codec);
+    this.queries = new SqliteJobQueries(db, codec);
+    this.admin = new SqliteJobAdmin(db, counters, codec);
     this.stalled = new SqliteJobMaintenance(db);
-    this.stalledFollowUps = new SqliteStalledFollowUps(db, counters);
+    this.stalledFollowUps = new SqliteStalledFollowUps(db, counters, codec);
   }
 
   insert(jobs: readonly NewJob[], now: number): Promise<InsertResult[]> {

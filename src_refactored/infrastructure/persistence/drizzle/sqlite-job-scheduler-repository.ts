@@ -13,6 +13,7 @@ import type { SqliteDb } from './sqlite-database.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 
 interface SchedulerRow {
@@ -91,9 +92,10 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
   constructor(
     db: SqliteDb,
     private readonly planner: IterationPlanner,
+    private readonly codec: PayloadCodec,
   ) {
     this.tx = new SqliteTransactor(db);
-    this.writer = new SqliteJobWriter(db, new SqliteQueueCounters(db));
+    this.writer = new SqliteJobWriter(db, new SqliteQueueCounters(db), codec);
     this.s = {
       get: db.prepare<[string, string], SchedulerRow>('SELECT * FROM job_schedulers WHERE queue = ? AND id = ?'),
       upsert: db.prepare<SchedulerRow>(
@@ -134,7 +136,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
 
   upsert(queue: string, id: string, repeat: RepeatSpec, template: JobTemplate, now: number): Promise<UpsertOutcome> {
     return this.tx.write(() => {
-      const existing = this.s.get.get(queue, id);
+      const existing = this.decoded(this.s.get.get(queue, id));
       const base: SchedulerRecord = {
         queue,
         id,
@@ -147,12 +149,12 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
       const pendingId = existing?.next_run == null ? null : repeatJobId(id, existing.next_run);
       if (existing !== undefined && pendingId !== null && sameDefinition(existing, toRow(base))) {
         const pending = this.s.findPending.get(queue, pendingId);
-        if (pending !== undefined) return { scheduler: toRecord(existing), job: toJobRecord(pending), created: false, replaced: null };
+        if (pending !== undefined) return { scheduler: toRecord(existing), job: toJobRecord(pending, this.codec), created: false, replaced: null };
       }
       const replaced = pendingId !== null && this.s.removePending.run(queue, pendingId).changes > 0 ? pendingId : null;
       const made = this.createIteration(base, this.planner.first(base, now), now);
       const scheduler = { ...base, nextRun: made?.slot ?? null, iterationCount: base.iterationCount + (made ? 1 : 0) };
-      this.s.upsert.run(toRow(scheduler));
+      this.s.upsert.run(this.encoded(toRow(scheduler)));
       return { scheduler, job: made?.job ?? null, created: made !== null, replaced };
     });
   }
@@ -163,7 +165,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
       const schedulerId = record.opts.repeatJobKey;
       if (schedulerId === undefined) continue;
       const slot = slotOfRepeatJob(record.id);
-      const row = this.s.get.get(record.queue, schedulerId);
+      const row = this.decoded(this.s.get.get(record.queue, schedulerId));
       if (slot === null || row === undefined || row.next_run !== slot) continue;
       const scheduler = toRecord(row);
       const made = this.createIteration(scheduler, this.planner.next(scheduler, slot, now), now);
@@ -180,7 +182,8 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
     if (this.s.orphans.all().length === 0) return [];
     return this.tx.write(() => {
       const created: JobRecord[] = [];
-      for (const row of this.s.orphans.all()) {
+      for (const raw of this.s.orphans.all()) {
+        const row = this.decoded(raw)!;
         const scheduler = toRecord(row);
         const made = this.createIteration(scheduler, this.planner.next(scheduler, row.next_run!, now), now);
         this.s.advance.run({ queue: row.queue, id: row.id, slot: row.next_run!, next: made?.slot ?? null, made: made ? 1 : 0 });
@@ -203,9 +206,18 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
     return null;
   }
 
+  /** The template holds job data: it is stored through the payload codec (encrypted when the store is). */
+  private decoded(row: SchedulerRow | undefined): SchedulerRow | undefined {
+    return row === undefined ? undefined : { ...row, template: this.codec.decode('data', row.template) };
+  }
+
+  private encoded(row: SchedulerRow): SchedulerRow {
+    return { ...row, template: this.codec.encode('data', row.template) };
+  }
+
   get(queue: string, id: string): Promise<SchedulerRecord | null> {
     return this.tx.read(() => {
-      const row = this.s.get.get(queue, id);
+      const row = this.decoded(this.s.get.get(queue, id));
       return row === undefined ? null : toRecord(row);
     });
   }
@@ -213,7 +225,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
   list(queue: string, start: number, end: number, asc: boolean): Promise<SchedulerRecord[]> {
     return this.tx.read(() => {
       const limit = end < 0 ? -1 : Math.max(0, end - start + 1);
-      return (asc ? this.s.listAsc : this.s.listDesc).all(queue, limit, Math.max(0, start)).map(toRecord);
+      return (asc ? this.s.listAsc : this.s.listDesc).all(queue, limit, Math.max(0, start)).map((r) => toRecord(this.decoded(r)!));
     });
   }
 

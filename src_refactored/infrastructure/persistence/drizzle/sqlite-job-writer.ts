@@ -6,6 +6,7 @@ import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { SqliteDeduplication } from './sqlite-deduplication.js';
 import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 
 /** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
 export class SqliteJobWriter {
@@ -18,6 +19,7 @@ export class SqliteJobWriter {
   constructor(
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
   ) {
     this.links = new SqliteDependencyLinks(db);
     this.dedup = new SqliteDeduplication(db);
@@ -46,12 +48,12 @@ export class SqliteJobWriter {
       const seq = block.nextSeq++;
       const dedup = job.opts.deduplication;
       const existing = dedup === undefined ? undefined : this.dedup.check(job.queue, dedup, now);
-      if (existing !== undefined) return { record: toJobRecord(existing), duplicated: false, deduplicatedJobId: jobId };
+      if (existing !== undefined) return { record: toJobRecord(existing, this.codec), duplicated: false, deduplicatedJobId: jobId };
       const row = this.insertStmt.get({
         queue: job.queue,
         jobId,
         name: job.name,
-        data: job.dataJson,
+        data: this.codec.encode('data', job.dataJson),
         opts: JSON.stringify(job.opts),
         state: waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority),
         priority: job.priority,
@@ -67,11 +69,11 @@ export class SqliteJobWriter {
       if (row !== undefined) {
         if (dedup !== undefined) this.dedup.record(job.queue, dedup, jobId, now);
         if (job.groupId !== undefined) this.groups.noteGroup(job.queue, job.groupId);
-        const record = toJobRecord(row);
+        const record = toJobRecord(row, this.codec);
         if (links !== undefined) this.links.attach(record, links);
         return { record, duplicated: false };
       }
-      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!), duplicated: true };
+      return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!, this.codec), duplicated: true };
     });
   }
 

@@ -6,6 +6,7 @@ import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 
 /**
@@ -17,9 +18,13 @@ export class SqliteStalledFollowUps {
   private readonly resolver: SqliteDependencyResolver;
   private readonly find;
 
-  constructor(db: SqliteDb, counters: SqliteQueueCounters) {
-    this.deadLetters = new SqliteDeadLetters(db, counters);
-    this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters);
+  constructor(
+    db: SqliteDb,
+    counters: SqliteQueueCounters,
+    private readonly codec: PayloadCodec,
+  ) {
+    this.deadLetters = new SqliteDeadLetters(db, counters, codec);
+    this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters, codec);
     this.find = db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND job_id = ?');
   }
 
@@ -28,7 +33,7 @@ export class SqliteStalledFollowUps {
     const before = new Map<string, JobRecord>();
     for (const d of decisions) {
       const row = d.fail ? this.find.get(queue, d.id) : undefined;
-      if (row !== undefined) before.set(d.id, toJobRecord(row));
+      if (row !== undefined) before.set(d.id, toJobRecord(row, this.codec));
     }
     const sweep = recover();
     const effects: QueueEventRecord[] = [];
