@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanup-after-each.js';
-import { CancelledError, createQueueEngine, JobNotFoundError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
+import { CancelledError, createQueueEngine, FlowProducer, JobNotFoundError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { nextEvent, openEngine, until } from '../support/engine-fixture.js';
 
@@ -138,5 +138,26 @@ describe('cancellation and crashes', () => {
     expect(runs).toBe(1);
     await worker.close();
     await dead.close();
+  });
+});
+
+describe('cancellation in flows', () => {
+  it('a cancelled child fails its failParentOnFailure parent, and a cancelled job is dead-lettered like any final failure', async () => {
+    const { engine, close } = await openEngine('memory');
+    defer(close);
+    const flows = new FlowProducer({ connection: engine });
+    const tree = await flows.add({
+      name: 'report',
+      queueName: 'parents',
+      children: [{ name: 'part', queueName: 'parts', data: 1, opts: { failParentOnFailure: true, deadLetter: { queue: 'dead' } } }],
+    });
+    const child = tree.children![0].job;
+    const parents = new Queue('parents', { connection: engine });
+    expect(await parents.getJobState(tree.job.id)).toBe('waiting-children');
+    await new Queue('parts', { connection: engine }).cancelJob(child.id, 'not needed');
+    expect(await parents.getJobState(tree.job.id)).toBe('failed');
+    const letters = await new Queue('dead', { connection: engine }).getJobs(['waiting']);
+    expect(letters).toHaveLength(1);
+    expect(letters[0].data).toMatchObject({ failedReason: 'not needed', source: { queue: 'parts', id: child.id } });
   });
 });

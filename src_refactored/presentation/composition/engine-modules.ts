@@ -44,7 +44,7 @@ export function infrastructureModule(
     bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now), codec));
     bind(JOB_SCHEDULER_REPOSITORY).toConstantValue(schedulers);
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
-    bind(FLOW_CONTROL_REPOSITORY).toConstantValue(new SqliteFlowControlRepository(db));
+    bind(FLOW_CONTROL_REPOSITORY).toConstantValue(new SqliteFlowControlRepository(db, codec));
     bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db, codec));
     bind(JOB_STEP_REPOSITORY).toConstantValue(new SqliteJobStepRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));

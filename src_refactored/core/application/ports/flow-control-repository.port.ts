@@ -1,13 +1,16 @@
-import type { JobsOptions } from '../../domain/job/job-options.js';
+import type { QueueEventRecord } from './event-bus.port.js';
 
 export interface RateLimit {
   max: number;
   duration: number;
 }
 
-/** What `cancel` found: a job that was not running is failed at once; a running one is flagged for its worker. */
+/**
+ * What `cancel` found: a job that was not running is failed at once (`effects`: events of the parents it
+ * resolved and its dead letter); a running one is flagged for its worker.
+ */
 export type CancelOutcome =
-  | { kind: 'failed'; opts: JobsOptions; prev: string }
+  | { kind: 'failed'; prev: string; effects: QueueEventRecord[] }
   | { kind: 'requested' }
   | { kind: 'finished' }
   | { kind: 'missing' };

@@ -4,6 +4,7 @@ import { EVENT_BUS, type EventBus } from '../ports/event-bus.port.js';
 import { FLOW_CONTROL_REPOSITORY, type IFlowControlRepository, type RateLimit } from '../ports/flow-control-repository.port.js';
 import { JobNotFoundError } from '../../domain/job/job-errors.js';
 import { CANCEL_SIGNAL, WORK_SIGNAL, type WorkSignal } from './work-signal.js';
+import { publishEffects } from './store-effects.js';
 
 /**
  * Queue-side flow control (behind `Queue`): concurrency and rate limits stored for every worker and
@@ -74,6 +75,7 @@ export class FlowControlService {
       case 'failed':
         this.events.publish({ queue, event: 'cancelled', args: { jobId: id, reason } });
         this.events.publish({ queue, event: 'failed', args: { jobId: id, failedReason: reason, prev: outcome.prev } });
+        publishEffects(outcome.effects, this.events, this.signal);
         return true;
     }
   }

@@ -4,7 +4,13 @@ import type {
   IFlowControlRepository,
   RateLimit,
 } from '../../../core/application/ports/flow-control-repository.port.js';
-import { DEFAULT_REMOVE_ON_FAIL, retentionLimits, type JobsOptions } from '../../../core/domain/job/job-options.js';
+import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
+import { DEFAULT_REMOVE_ON_FAIL, retentionLimits } from '../../../core/domain/job/job-options.js';
+import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
+import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import { SqliteDeadLetters } from './sqlite-dead-letters.js';
+import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
+import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { SqliteDeduplication } from './sqlite-deduplication.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
@@ -15,11 +21,19 @@ const NOT_RUNNING = `state IN ('waiting', 'prioritized', 'delayed', 'waiting-chi
 export class SqliteFlowControlRepository implements IFlowControlRepository {
   private readonly tx: SqliteTransactor;
   private readonly dedup: SqliteDeduplication;
+  private readonly deadLetters: SqliteDeadLetters;
+  private readonly resolver: SqliteDependencyResolver;
   private readonly s;
 
-  constructor(db: SqliteDb) {
+  constructor(
+    db: SqliteDb,
+    private readonly codec: PayloadCodec = plainCodec,
+  ) {
     this.tx = new SqliteTransactor(db);
     this.dedup = new SqliteDeduplication(db);
+    const counters = new SqliteQueueCounters(db);
+    this.deadLetters = new SqliteDeadLetters(db, counters, codec);
+    this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters, codec);
     this.s = {
       settings: db.prepare<
         [string],
@@ -50,9 +64,7 @@ export class SqliteFlowControlRepository implements IFlowControlRepository {
       groupOverrideOf: db.prepare<[string, string], { concurrency: number }>(
         'SELECT concurrency FROM queue_groups WHERE queue = ? AND group_id = ?',
       ),
-      jobState: db.prepare<[string, string], { id: number; state: string; opts: string }>(
-        'SELECT id, state, opts FROM jobs WHERE queue = ? AND job_id = ?',
-      ),
+      job: db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND job_id = ?'),
       failNow: db.prepare(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, finished_on = @now, run_at = NULL
          WHERE id = @rowId AND ${NOT_RUNNING}`,
@@ -117,17 +129,21 @@ export class SqliteFlowControlRepository implements IFlowControlRepository {
 
   cancel(queue: string, id: string, reason: string, now: number): Promise<CancelOutcome> {
     return this.tx.write((): CancelOutcome => {
-      const row = this.s.jobState.get(queue, id);
+      const row = this.s.job.get(queue, id);
       if (row === undefined) return { kind: 'missing' };
       if (row.state === 'active') {
         this.s.requestCancel.run({ reason, rowId: row.id });
         return { kind: 'requested' };
       }
       if (this.s.failNow.run({ reason, now, rowId: row.id }).changes === 0) return { kind: 'finished' };
-      const opts = JSON.parse(row.opts) as JobsOptions;
+      // As any final failure: flow parents / dependents are resolved and the job is dead-lettered if asked.
+      const job = toJobRecord(row, this.codec);
+      const effects: QueueEventRecord[] = [];
+      this.resolver.failed(queue, id, reason, now, effects);
+      this.deadLetters.copy({ ...job, state: 'failed', failedReason: reason, finishedOn: now }, now, effects);
       // removeOnFail: true removes the job at once; count/age limits are applied by the next failure's trim.
-      if (retentionLimits(opts.removeOnFail, DEFAULT_REMOVE_ON_FAIL).count === 0) this.s.deleteRow.run(row.id);
-      return { kind: 'failed', opts, prev: row.state };
+      if (retentionLimits(job.opts.removeOnFail, DEFAULT_REMOVE_ON_FAIL).count === 0) this.s.deleteRow.run(row.id);
+      return { kind: 'failed', prev: row.state, effects };
     });
   }
 
