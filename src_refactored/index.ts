@@ -40,6 +40,7 @@ export {
   JobStateError,
 } from './core/domain/job/job-errors.js';
 export { CancelledError, WorkerClosedError } from './core/domain/job/cancel-errors.js';
+export { RateLimitError, TimeoutError, RATE_LIMIT_ERROR_MESSAGE } from './core/domain/job/flow-control-errors.js';
 export { DelayedError, WaitingError, WaitingChildrenError } from './core/domain/job/step-errors.js';
 export { DatabaseOpenError, StorageError, type StorageFailure } from './infrastructure/persistence/drizzle/database-errors.js';
 export { EncryptionError } from './infrastructure/persistence/codec/payload-codec.js';

@@ -1,4 +1,3 @@
-import { EventEmitter } from 'node:events';
 import { z } from 'zod';
 import type { JobsOptions } from '../../core/domain/job/job-options.js';
 import { JOB_STATES, type JobState, type JobStateOrUnknown } from '../../core/domain/job/job-state.js';
@@ -13,6 +12,7 @@ import { parseInput } from '../validation/parse-input.js';
 import { ValidationError } from '../../shared/bullite-error.js';
 import { parseRange } from '../validation/range.schema.js';
 import { Job } from './job.js';
+import { QueueFlowControl } from './queue-flow-control.js';
 import { parseSearchJobs, type SearchJobsOptions } from '../validation/search-jobs.schema.js';
 import type { MetricsResult } from '../../core/application/services/queue-insights.service.js';
 import { collectFigures, formatExposition } from '../metrics/prometheus-exposition.js';
@@ -38,7 +38,7 @@ function normalizeStates(input: unknown, field: string): JobState[] {
 }
 
 /** BullMQ's Queue on a bullite engine. */
-export class Queue<DataType = unknown, ResultType = unknown, NameType extends string = string> extends EventEmitter {
+export class Queue<DataType = unknown, ResultType = unknown, NameType extends string = string> extends QueueFlowControl {
   readonly name: string;
   private readonly lease: Lease;
   private readonly defaults: JobsOptions;

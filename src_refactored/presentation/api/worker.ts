@@ -9,6 +9,8 @@ import { acquireConnection, type Connection, type Lease } from '../composition/c
 import { parseInput } from '../validation/parse-input.js';
 import { workerOptionsSchema } from '../validation/worker-options.schema.js';
 import { Job, type ManualSettler } from './job.js';
+import { RateLimitError } from '../../core/domain/job/flow-control-errors.js';
+import { rateLimitMsSchema } from '../validation/flow-control.schema.js';
 import { DEFAULT_KILL_GRACE_MS, SandboxPool } from '../sandbox/sandbox-pool.js';
 import { sandboxLaunch } from '../sandbox/sandbox-launch.js';
 
@@ -31,6 +33,10 @@ export interface WorkerOptions {
   removeOnFail?: KeepJobs;
   settings?: { backoffStrategy?: BackoffStrategy };
   drainDelay?: number;
+  /** At most `max` jobs started per `duration` ms across every worker and process of the queue. */
+  limiter?: { max: number; duration: number };
+  /** Default limit of active jobs per group (`opts.group.id`) when the queue sets none. */
+  group?: { concurrency: number };
   /** Sandboxed processors (a file path): worker threads instead of child processes. */
   useWorkerThreads?: boolean;
   workerForkOptions?: { execArgv?: string[] } & Record<string, unknown>;
@@ -77,6 +83,8 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
       backoffStrategy: parsed.settings?.backoffStrategy as BackoffStrategy | undefined,
       autorun: parsed.autorun ?? true,
       drainDelay: parsed.drainDelay ?? 5,
+      limiter: parsed.limiter,
+      groupConcurrency: parsed.group?.concurrency,
     };
     this.lease = acquireConnection(opts.connection);
     const engine = this.lease.engine;
@@ -104,6 +112,7 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
         if (final) job.finishedOn = finishedOn;
         this.emit('failed', job, error, 'active');
       },
+      onRequeued: (job) => this.jobs.delete(job.id),
       onDrained: () => this.emit('drained'),
       onError: (error) => this.emitError(error),
       onLockRenewalFailed: (ids) => this.emit('lockRenewalFailed', ids),
@@ -154,6 +163,16 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
   /** Aborts the signal of a job this worker is running (the job fails with CancelledError, no retry). */
   cancelJob(jobId: string, reason = 'Job cancelled'): boolean {
     return this.runner.cancelLocal(String(jobId), reason);
+  }
+
+  /** BullMQ's `Worker.RateLimitError()`: throw it after `worker.rateLimit(ms)`. */
+  static RateLimitError(): RateLimitError {
+    return new RateLimitError();
+  }
+
+  /** No job of this queue is started, by any worker or process, for `expireTimeMs`. */
+  async rateLimit(expireTimeMs: number): Promise<void> {
+    return this.lease.engine.control.rateLimit(this.name, parseInput(rateLimitMsSchema, expireTimeMs, 'expireTimeMs'));
   }
 
   /** Manual processing: claims the next job under `token` (BullMQ's getNextJob). */

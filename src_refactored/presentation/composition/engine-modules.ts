@@ -18,7 +18,10 @@ import { ENGINE_SETTINGS, type EngineSettings } from '../../core/application/ser
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
-import { WORK_SIGNAL, WorkSignal } from '../../core/application/services/work-signal.js';
+import { CANCEL_SIGNAL, WORK_SIGNAL, WorkSignal } from '../../core/application/services/work-signal.js';
+import { FLOW_CONTROL_REPOSITORY } from '../../core/application/ports/flow-control-repository.port.js';
+import { FlowControlService } from '../../core/application/services/flow-control.service.js';
+import { SqliteFlowControlRepository } from '../../infrastructure/persistence/drizzle/sqlite-flow-control-repository.js';
 import { SqliteEventBus } from '../../infrastructure/events/sqlite-event-bus.js';
 import { EVENT_STREAM } from '../../core/application/ports/event-stream.port.js';
 import { EventsService } from '../../core/application/services/events.service.js';
@@ -49,6 +52,7 @@ export function infrastructureModule(
     bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now), codec));
     bind(JOB_SCHEDULER_REPOSITORY).toConstantValue(schedulers);
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
+    bind(FLOW_CONTROL_REPOSITORY).toConstantValue(new SqliteFlowControlRepository(db, codec));
     bind(JOB_SEARCH_REPOSITORY).toConstantValue(new SqliteJobSearch(db, codec));
     bind(METRICS_REPOSITORY).toConstantValue(new SqliteMetricsRepository(db));
     bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db, codec));
@@ -67,6 +71,8 @@ export function applicationModule(settings: EngineSettings): ContainerModule {
   return new ContainerModule(({ bind }) => {
     bind(ENGINE_SETTINGS).toConstantValue(settings);
     bind(WORK_SIGNAL).toConstantValue(new WorkSignal());
+    bind(CANCEL_SIGNAL).toConstantValue(new WorkSignal());
+    bind(FlowControlService).toSelf().inSingletonScope();
     bind(QueueSchedulerService).toSelf().inSingletonScope();
     bind(JobQueueService).toSelf().inSingletonScope();
     bind(JobWorkerService).toSelf().inSingletonScope();

@@ -6,6 +6,7 @@ import { EVENT_BUS, type EventBus } from '../../core/application/ports/event-bus
 import type { Logger } from '../../core/application/ports/logger.port.js';
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
+import { FlowControlService } from '../../core/application/services/flow-control.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
 import { EventsService } from '../../core/application/services/events.service.js';
 import { QueueInsightsService } from '../../core/application/services/queue-insights.service.js';
@@ -37,6 +38,7 @@ export class QueueEngine {
   readonly clock: Clock;
   readonly queues: JobQueueService;
   readonly workers: JobWorkerService;
+  readonly control: FlowControlService;
   readonly scheduler: QueueSchedulerService;
   readonly flows: FlowService;
   readonly steps: JobStepService;
@@ -74,6 +76,7 @@ export class QueueEngine {
     this.clock = container.get<Clock>(CLOCK);
     this.queues = container.get(JobQueueService);
     this.workers = container.get(JobWorkerService);
+    this.control = container.get(FlowControlService);
     this.scheduler = container.get(QueueSchedulerService);
     this.flows = container.get(FlowService);
     this.steps = container.get(JobStepService);

@@ -53,6 +53,8 @@ export interface InsertResult {
   record: JobRecord;
   /** true when a job with the same custom id already existed: nothing was written. */
   duplicated: boolean;
+  /** Set when a live deduplication key pointed at `record`: the id the new job would have had. */
+  deduplicatedJobId?: string;
 }
 
 /** Retention limits for one finished job, resolved from its options. */
@@ -84,7 +86,9 @@ export type SettleCommand =
       stacktrace: string[];
       /** null: back to waiting now; otherwise delayed until then. */
       runAt: number | null;
-    };
+    }
+  /** Back to waiting without counting an attempt (the processor threw RateLimitError). */
+  | { kind: 'requeue'; queue: string; id: string; token: string };
 
 export interface ClaimRequest {
   queue: string;
@@ -93,12 +97,18 @@ export interface ClaimRequest {
   limit: number;
   lockMs: number;
   workerName: string | null;
+  /** The worker's `limiter`; applies when the queue has no global rate limit of its own. */
+  limiter?: { max: number; duration: number };
+  /** The worker's `group.concurrency`; the per-group limit when the queue sets none. */
+  groupConcurrency?: number;
 }
 
 export interface SettleResult {
   /** Per command: false when the lock was lost (the job moved on without this worker). */
   accepted: boolean[];
   claimed: JobRecord[];
+  /** Set when a rate limit stopped the claim: nothing more can be claimed before this time. */
+  claimBlockedUntil?: number;
   /** Events of follow-up changes the settle made (parents released or failed, dead letters added). */
   effects?: QueueEventRecord[];
 }

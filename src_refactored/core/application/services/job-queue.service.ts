@@ -51,9 +51,15 @@ export class JobQueueService {
   announce(results: readonly InsertResult[]): void {
     let earliestDue: number | null = null;
     const queues = new Set<string>();
-    for (const { record, duplicated } of results) {
+    for (const { record, duplicated, deduplicatedJobId } of results) {
       const queue = record.queue;
       queues.add(queue);
+      if (deduplicatedJobId !== undefined) {
+        // The key that matched is the existing job's own deduplication id.
+        const deduplicationId = record.opts.deduplication?.id;
+        this.publish(queue, 'deduplicated', record.id, { deduplicationId, deduplicatedJobId });
+        continue;
+      }
       if (duplicated) {
         this.publish(queue, 'duplicated', record.id, {});
         continue;

@@ -6,7 +6,8 @@ import { JOB_REPOSITORY, type IJobRepository } from '../ports/job-repository.por
 import type { JobRecord } from '../ports/job-record.js';
 import { ENGINE_SETTINGS, type EngineSettings } from './engine-settings.js';
 import { QueueSchedulerService } from './queue-scheduler.service.js';
-import { WORK_SIGNAL, type WorkSignal } from './work-signal.js';
+import { CANCEL_SIGNAL, WORK_SIGNAL, type WorkSignal } from './work-signal.js';
+import { FLOW_CONTROL_REPOSITORY, type IFlowControlRepository } from '../ports/flow-control-repository.port.js';
 import { WorkerRunner } from './worker-runner.js';
 import type { WorkerRunnerHooks, WorkerRunnerOptions } from './worker-runner-options.js';
 import { settleCommandFor, type SettleOutcome } from './settle-command.js';
@@ -24,11 +25,13 @@ export class JobWorkerService {
     @inject(CHANGE_FEED) private readonly changes: ChangeFeed,
     @inject(QueueSchedulerService) private readonly scheduler: QueueSchedulerService,
     @inject(ENGINE_SETTINGS) private readonly settings: EngineSettings,
+    @inject(FLOW_CONTROL_REPOSITORY) private readonly control: IFlowControlRepository,
+    @inject(CANCEL_SIGNAL) private readonly cancels: WorkSignal,
   ) {}
 
   createRunner<C>(queue: string, opts: WorkerRunnerOptions, hooks: WorkerRunnerHooks<C>): WorkerRunner<C> {
-    const { jobs, clock, events, signal, changes, scheduler, settings } = this;
-    return new WorkerRunner(queue, opts, hooks, { jobs, clock, events, signal, changes, scheduler, settings });
+    const { jobs, clock, events, signal, changes, scheduler, settings, control, cancels } = this;
+    return new WorkerRunner(queue, opts, hooks, { jobs, clock, events, signal, changes, scheduler, settings, control, cancels });
   }
 
   /**
@@ -68,7 +71,7 @@ export class JobWorkerService {
     const args: Record<string, unknown> = { jobId: record.id, prev: 'active' };
     if (command.kind === 'complete') this.events.publish({ queue: record.queue, event: 'completed', args: { ...args, returnvalue: (outcome as { result: unknown }).result } });
     else if (command.kind === 'fail') this.events.publish({ queue: record.queue, event: 'failed', args: { ...args, failedReason: command.failedReason } });
-    else if (command.runAt !== null) this.scheduler.noteDueAt(command.runAt);
+    else if (command.kind === 'retry' && command.runAt !== null) this.scheduler.noteDueAt(command.runAt);
     else this.signal.notify(record.queue);
   }
 

@@ -51,6 +51,8 @@ export async function settleCommandFor(
     }
   }
   const error = outcome.error;
+  // The processor hit a rate limit: hand the job back without counting an attempt.
+  if (error.name === 'RateLimitError') return { command: { kind: 'requeue', ...ref }, outcome };
   const limit = record.opts.stackTraceLimit ?? DEFAULT_STACKTRACE_LIMIT;
   const stacktrace = limit > 0 ? [...record.stacktrace, error.stack ?? String(error)].slice(-limit) : [];
   const failedReason = error.message || String(error);

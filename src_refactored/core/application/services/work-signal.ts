@@ -23,3 +23,6 @@ export class WorkSignal {
 }
 
 export const WORK_SIGNAL = Symbol.for('bullite.WorkSignal');
+
+/** A second WorkSignal instance: `cancelJob` announces cancel requests on it to this engine's workers. */
+export const CANCEL_SIGNAL = Symbol.for('bullite.CancelSignal');

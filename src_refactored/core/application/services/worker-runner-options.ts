@@ -13,6 +13,10 @@ export interface WorkerRunnerOptions {
   removeOnComplete?: KeepJobs;
   removeOnFail?: KeepJobs;
   backoffStrategy?: BackoffStrategy;
+  /** Claims of the queue, across all workers and processes, at most `max` per `duration` ms. */
+  limiter?: { max: number; duration: number };
+  /** Default per-group active limit (Worker option `group.concurrency`) when the queue sets none. */
+  groupConcurrency?: number;
 }
 
 /**
@@ -26,6 +30,8 @@ export interface WorkerRunnerHooks<C> {
   onCompleted(context: C, result: unknown, finishedOn: number): void;
   /** Every failed attempt; `final` when no retry follows. */
   onFailed(context: C, error: Error, final: boolean, finishedOn: number): void;
+  /** The attempt handed the job back to waiting without counting (RateLimitError). */
+  onRequeued?(context: C): void;
   onDrained(): void;
   onError(error: Error): void;
   onLockRenewalFailed(jobIds: string[]): void;

@@ -12,6 +12,9 @@ import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
 import { movedByProcessor, settleCommandFor, type SettleOutcome } from './settle-command.js';
 import { publishEffects } from './store-effects.js';
+import type { IFlowControlRepository } from '../ports/flow-control-repository.port.js';
+import { RunnerGuards } from './runner-guards.js';
+import { LockRenewer } from './lock-renewer.js';
 import { StoreBackoff } from './store-backoff.js';
 
 interface ActiveJob<C> {
@@ -36,6 +39,9 @@ export interface RunnerDeps {
   changes: ChangeFeed;
   scheduler: QueueSchedulerService;
   settings: EngineSettings;
+  control: IFlowControlRepository;
+  /** In-process channel on which `cancelJob` of this engine announces a cancel request. */
+  cancels: WorkSignal;
 }
 
 /**
@@ -59,17 +65,21 @@ export class WorkerRunner<C> {
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
   private readonly storeBackoff = new StoreBackoff();
-  private nextRenewAt = 0;
-  private renewing: Promise<void> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
   private stopped: (() => void) | undefined;
+  private readonly guards: RunnerGuards;
+  private readonly locks: LockRenewer;
 
   constructor(
     readonly queue: string,
     private readonly opts: WorkerRunnerOptions,
     private readonly hooks: WorkerRunnerHooks<C>,
     private readonly deps: RunnerDeps,
-  ) {}
+  ) {
+    const onError = (e: unknown) => this.reportError(e);
+    this.guards = new RunnerGuards(queue, deps, () => this.active, () => this.schedulePump(), onError);
+    this.locks = new LockRenewer(queue, deps, opts, () => this.active, (ids) => hooks.onLockRenewalFailed(ids), onError);
+  }
 
   isRunning(): boolean {
     return this.running;
@@ -83,18 +93,18 @@ export class WorkerRunner<C> {
   run(): Promise<void> {
     this.running = true;
     const wake = () => this.idle && this.schedulePump();
-    this.unsubscribe.push(this.deps.signal.subscribe(this.queue, wake), this.deps.changes.subscribe(wake));
+    this.unsubscribe.push(this.deps.signal.subscribe(this.queue, wake), this.deps.changes.subscribe(wake), this.guards.subscribe());
     this.unsubscribe.push(
       this.deps.scheduler.watchStalled({
         queue: this.queue,
         maxStalledCount: this.opts.maxStalledCount,
         stalledInterval: this.opts.stalledInterval,
-        renewLocks: () => this.renewLocks(),
+        renewLocks: () => this.locks.renew(),
         removeOnComplete: this.opts.removeOnComplete,
         removeOnFail: this.opts.removeOnFail,
       }),
     );
-    this.nextRenewAt = this.deps.clock.now() + this.opts.lockRenewTime;
+    this.locks.start();
     const every = Math.min(this.deps.settings.idleCheckInterval, this.opts.lockRenewTime);
     this.timer = setInterval(() => this.onTimer(), every);
     this.schedulePump();
@@ -140,6 +150,7 @@ export class WorkerRunner<C> {
     }
     while (this.pumping || this.pumpScheduled) await new Promise((r) => setImmediate(r));
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.guards.close();
     this.storeBackoff.stop();
     for (const off of this.unsubscribe.splice(0)) off();
     this.running = false;
@@ -147,7 +158,7 @@ export class WorkerRunner<C> {
   }
 
   private onTimer(): void {
-    if (this.deps.clock.now() >= this.nextRenewAt) void this.renewLocks();
+    this.locks.renewIfDue();
     if (this.idle || this.active.size < this.opts.concurrency) this.schedulePump();
   }
 
@@ -172,6 +183,8 @@ export class WorkerRunner<C> {
       limit,
       lockMs: this.opts.lockDuration,
       workerName: this.opts.name,
+      limiter: this.opts.limiter,
+      groupConcurrency: this.opts.groupConcurrency,
     };
   }
 
@@ -203,7 +216,7 @@ export class WorkerRunner<C> {
       publishEffects(result.effects, this.deps.events, this.deps.signal);
       for (const record of result.claimed) this.start(record);
       this.deps.scheduler.noteClaimed(result.claimed);
-      if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit);
+      if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit, result.claimBlockedUntil);
     } finally {
       this.pumping = false;
       const more = this.pending.length > 0 || (!this.idle && this.freeSlots() > 0);
@@ -211,10 +224,12 @@ export class WorkerRunner<C> {
     }
   }
 
-  private noteClaimResult(claimed: number, limit: number): void {
+  private noteClaimResult(claimed: number, limit: number, blockedUntil: number | undefined): void {
     // Fewer jobs than asked for: the queue is empty now, so wait for a wake-up instead of asking again.
     this.idle = claimed < limit;
+    if (blockedUntil !== undefined) this.guards.wakeAt(blockedUntil);
     if (claimed > 0) this.drainedSent = false;
+    else if (blockedUntil !== undefined) return; // rate limited, not drained
     else if (!this.drainedSent && this.active.size === 0) {
       this.drainedSent = true;
       this.hooks.onDrained();
@@ -235,13 +250,18 @@ export class WorkerRunner<C> {
   }
 
   private async execute(active: ActiveJob<C>): Promise<void> {
-    let outcome: SettleOutcome;
-    try {
-      const result = await Promise.resolve().then(() => this.hooks.process(active.context, active.token, active.controller.signal));
-      outcome = { kind: 'completed', result };
-    } catch (error) {
-      outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
-    }
+    // A cancel or timeout settles the attempt now, whatever the processor does later.
+    const stopped = this.guards.guard(active);
+    const processed = active.controller.signal.aborted
+      ? stopped // cancelled before it started: the processor is not run
+      : Promise.resolve()
+          .then(() => this.hooks.process(active.context, active.token, active.controller.signal))
+          .then(
+            (result): SettleOutcome => ({ kind: 'completed', result }),
+            (error): SettleOutcome => ({ kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
+          );
+    const outcome = await Promise.race([processed, stopped]);
+    this.guards.ended(active.record.id);
     if (movedByProcessor(outcome)) {
       this.active.delete(active.record.id);
       this.hooks.onMoved?.(active.context);
@@ -270,6 +290,13 @@ export class WorkerRunner<C> {
       publish('completed', { returnvalue: outcome.result, prev: 'active' });
       return;
     }
+    if (command.kind === 'requeue') {
+      this.hooks.onRequeued?.(p.active.context);
+      publish('waiting', { prev: 'active' });
+      this.deps.signal.notify(this.queue);
+      return;
+    }
+    if (outcome.error instanceof CancelledError) publish('cancelled', { reason: outcome.error.message });
     this.hooks.onFailed(p.active.context, outcome.error, command.kind === 'fail', now);
     if (command.kind === 'fail') {
       publish('failed', { failedReason: command.failedReason, prev: 'active' });
@@ -281,36 +308,6 @@ export class WorkerRunner<C> {
       publish('waiting', { prev: 'active' });
       this.deps.signal.notify(this.queue);
     }
-  }
-
-  private renewLocks(): Promise<void> {
-    this.renewing ??= this.doRenew().finally(() => (this.renewing = undefined));
-    return this.renewing;
-  }
-
-  private async doRenew(): Promise<void> {
-    const now = this.deps.clock.now();
-    this.nextRenewAt = now + this.opts.lockRenewTime;
-    const list = [...this.active.values()];
-    if (list.length === 0) return;
-    const refs = list.map((a) => ({ queue: this.queue, id: a.record.id, token: a.token }));
-    let renewals;
-    try {
-      renewals = await this.deps.jobs.extendLocks(refs, now + this.opts.lockDuration);
-    } catch (error) {
-      return this.reportError(error);
-    }
-    const lost: string[] = [];
-    renewals.forEach((renewal, i) => {
-      const a = list[i];
-      if (!renewal.held) {
-        lost.push(a.record.id);
-        a.controller.abort(new LockLostError(a.record.id, 'renewLock'));
-      } else if (renewal.cancelReason !== null) {
-        a.controller.abort(new CancelledError(renewal.cancelReason));
-      }
-    });
-    if (lost.length > 0) this.hooks.onLockRenewalFailed(lost);
   }
 
   private reportError(error: unknown): void {

@@ -1,3 +1,5 @@
+import type { ClaimRequest } from '../../../core/application/ports/job-record.js';
+
 /**
  * SQL pieces shared by several statements. Partial indexes are only used when the query repeats their
  * WHERE term literally (SQLite's prover does not derive `state IN (…)` from `state = ?`), hence these.
@@ -17,3 +19,14 @@ export const LINKED = `EXISTS (SELECT 1 FROM job_dependencies d WHERE d.child_qu
 /** Conditions a worker write on its claimed job: named params @queue, @id, @token. */
 export const LOCK_FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
 export const UNLOCKED = `lock_token = NULL, locked_until = NULL`;
+/**
+ * What a claim writes on each job it takes (params: token, lockedUntil, now, worker). It keeps
+ * `cancel_reason`: a job cancelled while active that came back to waiting (its worker died, or the
+ * attempt failed just then) is cancelled as soon as it is claimed again; only an explicit retry clears it.
+ */
+export const CLAIM_SET = `state = 'active', lock_token = @token, locked_until = @lockedUntil, processed_on = @now,
+                attempts_started = attempts_started + 1, processed_by = @worker`;
+
+export function claimParams(request: ClaimRequest, now: number) {
+  return { token: request.token, lockedUntil: now + request.lockMs, now, worker: request.workerName };
+}

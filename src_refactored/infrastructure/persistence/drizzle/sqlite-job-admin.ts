@@ -38,7 +38,7 @@ export class SqliteJobAdmin {
       ),
       retryRow: db.prepare(
         `UPDATE jobs SET state = ${READY_STATE_OF_ROW}, seq = ${RESEQUENCE}, finished_on = NULL, processed_on = NULL,
-                returnvalue = NULL, failed_reason = NULL, stacktrace = NULL, stalled_counter = 0,
+                returnvalue = NULL, failed_reason = NULL, stacktrace = NULL, stalled_counter = 0, cancel_reason = NULL,
                 attempts_made = CASE WHEN @reset THEN 0 ELSE attempts_made END
          WHERE id = @rowId`,
       ),
@@ -54,6 +54,7 @@ export class SqliteJobAdmin {
         db.prepare('DELETE FROM job_schedulers WHERE queue = ?'),
         db.prepare('DELETE FROM deduplication_keys WHERE queue = ?'),
         db.prepare('DELETE FROM queue_groups WHERE queue = ?'),
+        db.prepare('DELETE FROM group_rotation WHERE queue = ?'),
         db.prepare('DELETE FROM metrics WHERE queue = ?'),
         db.prepare('DELETE FROM queues WHERE name = ?'),
       ],

@@ -6,7 +6,7 @@ import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import type { FinishedTimes, SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
-import { FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
+import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
 
@@ -24,8 +24,7 @@ const TIMES = `timestamp, delay, processed_on`;
  * sort, cost independent of how many jobs are stored) and locks them. The NOT EXISTS reads the one-row
  * queues table, so a paused queue claims nothing without a separate round trip.
  */
-export const CLAIM_SQL = `UPDATE jobs SET state = 'active', lock_token = @token, locked_until = @lockedUntil, processed_on = @now,
-       attempts_started = attempts_started + 1, processed_by = @worker
+export const CLAIM_SQL = `UPDATE jobs SET ${CLAIM_SET}
  WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
               AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
               ORDER BY priority, seq LIMIT @limit)
@@ -87,14 +86,7 @@ export class SqliteJobLifecycle {
 
   claim(request: ClaimRequest, now: number): JobRecord[] {
     if (request.limit <= 0) return [];
-    const rows = this.s.claim.all({
-      queue: request.queue,
-      token: request.token,
-      lockedUntil: now + request.lockMs,
-      now,
-      limit: request.limit,
-      worker: request.workerName,
-    });
+    const rows = this.s.claim.all({ ...claimParams(request, now), queue: request.queue, limit: request.limit });
     return rows.sort(byClaimOrder).map((row) => toJobRecord(row, this.codec));
   }
 
@@ -126,6 +118,9 @@ export class SqliteJobLifecycle {
           }
           return true;
         }
+        case 'requeue':
+          // RateLimitError: back to the front of waiting, no attempt counted.
+          return this.s.release.run(fence).changes === 1;
         case 'retry': {
           const seq = c.runAt === null ? this.counters.nextSeq(c.queue) : 0;
           const stack = JSON.stringify(c.stacktrace);

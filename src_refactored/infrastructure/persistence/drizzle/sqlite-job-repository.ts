@@ -21,7 +21,9 @@ import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
 import { SqliteStalledFollowUps } from './sqlite-stalled-follow-ups.js';
 import type { JobState, JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
+import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteJobAdmin } from './sqlite-job-admin.js';
+import { SqliteJobClaimer, type ClaimOutcome } from './sqlite-job-claimer.js';
 import { SqliteJobLifecycle } from './sqlite-job-lifecycle.js';
 import { SqliteJobQueries } from './sqlite-job-queries.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
@@ -38,6 +40,7 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly tx: SqliteTransactor;
   private readonly writer: SqliteJobWriter;
   private readonly lifecycle: SqliteJobLifecycle;
+  private readonly claimer: SqliteJobClaimer;
   private readonly queries: SqliteJobQueries;
   private readonly admin: SqliteJobAdmin;
   private readonly stalled: SqliteJobMaintenance;
@@ -58,6 +61,7 @@ export class SqliteJobRepository implements IJobRepository {
     this.writer = new SqliteJobWriter(db, counters, codec);
     this.metrics = new SqliteMetricsRecorder(db);
     this.lifecycle = new SqliteJobLifecycle(db, counters, codec, this.metrics);
+    this.claimer = new SqliteJobClaimer(db, this.lifecycle, new SqliteGroupRotation(db), codec);
     this.queries = new SqliteJobQueries(db, codec);
     this.admin = new SqliteJobAdmin(db, counters, codec);
     this.stalled = new SqliteJobMaintenance(db);
@@ -77,22 +81,23 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   claim(request: ClaimRequest, now: number): Promise<JobRecord[]> {
-    return this.tx.write(() => this.claimAndHook(request, now));
+    return this.tx.write(() => this.claimAndHook(request, now).jobs);
   }
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
     return this.tx.write(() => {
       const effects: SettleResult['effects'] = [];
       const accepted = this.lifecycle.settle(commands, now, effects);
-      const claimed = next === undefined ? [] : this.claimAndHook(next, now);
-      return { accepted, claimed, effects };
+      if (next === undefined) return { accepted, claimed: [], effects };
+      const { jobs, blockedUntil } = this.claimAndHook(next, now);
+      return { accepted, claimed: jobs, effects, claimBlockedUntil: blockedUntil };
     });
   }
 
-  private claimAndHook(request: ClaimRequest, now: number): JobRecord[] {
-    const claimed = this.lifecycle.claim(request, now);
-    if (claimed.length > 0) this.afterClaim(claimed, now);
-    return claimed;
+  private claimAndHook(request: ClaimRequest, now: number): ClaimOutcome {
+    const outcome = this.claimer.claim(request, now);
+    if (outcome.jobs.length > 0) this.afterClaim(outcome.jobs, now);
+    return outcome;
   }
 
   release(locks: readonly LockRef[]): Promise<void> {

@@ -3,6 +3,8 @@ import { readyStateFor } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import { SqliteDeduplication } from './sqlite-deduplication.js';
+import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 
@@ -10,6 +12,8 @@ import type { PayloadCodec } from '../codec/payload-codec.js';
 export class SqliteJobWriter {
   private readonly insertStmt;
   private readonly findStmt;
+  private readonly dedup: SqliteDeduplication;
+  private readonly groups: SqliteGroupRotation;
   private readonly links: SqliteDependencyLinks;
 
   constructor(
@@ -18,6 +22,8 @@ export class SqliteJobWriter {
     private readonly codec: PayloadCodec,
   ) {
     this.links = new SqliteDependencyLinks(db);
+    this.dedup = new SqliteDeduplication(db);
+    this.groups = new SqliteGroupRotation(db);
     // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
     this.insertStmt = db.prepare<Record<string, unknown>, JobRow>(
       `INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at,
@@ -40,6 +46,9 @@ export class SqliteJobWriter {
       const block = reserved.get(job.queue)!;
       const jobId = job.customId ?? String(block.nextId++);
       const seq = block.nextSeq++;
+      const dedup = job.opts.deduplication;
+      const existing = dedup === undefined ? undefined : this.dedup.check(job.queue, dedup, now);
+      if (existing !== undefined) return { record: toJobRecord(existing, this.codec), duplicated: false, deduplicatedJobId: jobId };
       const row = this.insertStmt.get({
         queue: job.queue,
         jobId,
@@ -58,6 +67,8 @@ export class SqliteJobWriter {
         parentId: job.opts.parent?.id ?? null,
       });
       if (row !== undefined) {
+        if (dedup !== undefined) this.dedup.record(job.queue, dedup, jobId, now);
+        if (job.groupId !== undefined) this.groups.noteGroup(job.queue, job.groupId);
         const record = toJobRecord(row, this.codec);
         if (links !== undefined) this.links.attach(record, links);
         return { record, duplicated: false };

@@ -55,6 +55,10 @@ export const jobs = sqliteTable(
     index('jobs_ready').on(t.queue, t.priority, t.seq).where(sql`state IN ('waiting', 'prioritized')`),
     index('jobs_delayed').on(t.queue, t.runAt, t.seq).where(sql`state = 'delayed'`),
     index('jobs_active').on(t.lockedUntil).where(sql`state = 'active'`),
+    // Group-aware claims read a group's next job here; ungrouped jobs never enter it (no cost without groups).
+    index('jobs_ready_group')
+      .on(t.queue, t.groupId, t.priority, t.seq)
+      .where(sql`state IN ('waiting', 'prioritized') AND group_id IS NOT NULL`),
     index('jobs_active_queue').on(t.queue, t.groupId).where(sql`state = 'active'`),
     index('jobs_finished').on(t.queue, t.state, t.finishedOn).where(sql`state IN ('completed', 'failed')`),
     index('jobs_waiting_children').on(t.queue, t.seq).where(sql`state = 'waiting-children'`),

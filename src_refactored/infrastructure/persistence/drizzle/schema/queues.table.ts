@@ -14,4 +14,7 @@ export const queues = sqliteTable('queues', {
   /** Claims are refused until this time (manual `rateLimit(ms)` or an exhausted limiter window). */
   rateLimitedUntil: integer('rate_limited_until'),
   groupConcurrency: integer('group_concurrency'),
+  /** Limiter window shared by every worker and process: start of the current window and claims in it. */
+  rateWindowStart: integer('rate_window_start'),
+  rateWindowCount: integer('rate_window_count').notNull().default(0),
 });
