@@ -128,4 +128,15 @@ describe('dashboard in headless chromium', () => {
     expect(await queue.isPaused()).toBe(false);
     expect(await raw(`${origin}/api/queues?token=${dashboard.token}`)).toBe(200);
   });
+
+  it('cancels a job through the dashboard API, and says why when it cannot', async () => {
+    const base = new URL(dashboard.url);
+    const headers = { 'x-bullite-token': dashboard.token, 'content-type': 'application/json', origin: `${base.protocol}//${base.host}` };
+    const job = await queue.add('to-cancel', {}, { delay: 60_000 });
+    const cancel = JSON.stringify({ action: 'cancel', queue: 'emails', id: job.id });
+    expect(await raw(`${base.protocol}//${base.host}/api/action`, { method: 'POST', headers, body: cancel })).toBe(200);
+    expect(await job.getState()).toBe('failed');
+    expect((await queue.getJob(job.id))?.failedReason).toBe('Cancelled from the dashboard');
+    expect(await raw(`${base.protocol}//${base.host}/api/action`, { method: 'POST', headers, body: cancel })).toBe(409);
+  });
 });

@@ -121,12 +121,11 @@ export class DashboardApi {
         case 'promote':
           await this.engine.queues.promote(name, id);
           return ok({ done: true });
-        case 'cancel': {
-          // cancelJob arrives with its own change; until then the button says why it does nothing.
-          const cancel = (queue as unknown as { cancelJob?: (id: string, reason?: string) => Promise<unknown> }).cancelJob;
-          if (typeof cancel !== 'function') return fail(501, 'Cancelling jobs is not available in this build of bullite.');
-          return ok({ done: true, result: await cancel.call(queue, id, 'Cancelled from the dashboard') });
-        }
+        case 'cancel':
+          // Waiting/delayed jobs fail at once; an active one is aborted by its worker (any process).
+          return (await queue.cancelJob(id, 'Cancelled from the dashboard'))
+            ? ok({ done: true })
+            : fail(409, `Job ${id} cannot be cancelled: it is finished or gone.`);
         case 'pause':
         case 'resume':
           await (body.action === 'pause' ? queue.pause() : queue.resume());
