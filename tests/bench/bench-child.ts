@@ -7,4 +7,6 @@ const spec = WORKLOADS[name];
 if (spec === undefined) throw new Error(`unknown workload ${name}`);
 const result: WorkloadResult = await spec.run(size === 'quick' ? QUICK : FULL);
 result.rssMB = Math.round(process.resourceUsage().maxRSS / 1024);
-process.send!(result, () => process.exit(0));
+// Run by hand (e.g. `node --cpu-prof <build>/bench-child.js W3 full`): no IPC channel, print instead.
+if (process.send === undefined) console.log(JSON.stringify(result));
+else process.send(result, () => process.exit(0));

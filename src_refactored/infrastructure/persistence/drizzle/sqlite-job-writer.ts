@@ -2,7 +2,7 @@ import type { InsertResult, NewJob } from '../../../core/application/ports/job-r
 import { readyStateFor } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
-import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import { newJobRecord, toJobRecord, type JobRow } from './job-row.mapper.js';
 
 /** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
 export class SqliteJobWriter {
@@ -13,14 +13,15 @@ export class SqliteJobWriter {
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
   ) {
-    // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
-    this.insertStmt = db.prepare<Record<string, unknown>, JobRow>(
+    // ON CONFLICT DO NOTHING: a duplicate custom id changes no row and writes nothing. No RETURNING:
+    // its ephemeral table and 31-column row cost 4x the insert itself (11 -> 44 µs per row measured);
+    // every stored value is known here, so the record is built from the inputs (newJobRecord).
+    this.insertStmt = db.prepare<Record<string, unknown>>(
       `INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at,
                          max_attempts, group_id)
        VALUES (@queue, @jobId, @name, @data, @opts, @state, @priority, @seq, @now, @delay, @runAt,
                @maxAttempts, @groupId)
-       ON CONFLICT (queue, job_id) DO NOTHING
-       RETURNING *`,
+       ON CONFLICT (queue, job_id) DO NOTHING`,
     );
     this.findStmt = db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND job_id = ?');
   }
@@ -31,22 +32,25 @@ export class SqliteJobWriter {
       const block = reserved.get(job.queue)!;
       const jobId = job.customId ?? String(block.nextId++);
       const seq = block.nextSeq++;
-      const row = this.insertStmt.get({
+      const optsJson = JSON.stringify(job.opts);
+      const state = job.delay > 0 ? 'delayed' : readyStateFor(job.priority);
+      const runAt = job.delay > 0 ? now + job.delay : null;
+      const { changes } = this.insertStmt.run({
         queue: job.queue,
         jobId,
         name: job.name,
         data: job.dataJson,
-        opts: JSON.stringify(job.opts),
-        state: job.delay > 0 ? 'delayed' : readyStateFor(job.priority),
+        opts: optsJson,
+        state,
         priority: job.priority,
         seq: job.lifo ? -seq : seq,
         now,
         delay: job.delay,
-        runAt: job.delay > 0 ? now + job.delay : null,
+        runAt,
         maxAttempts: job.maxAttempts,
         groupId: job.groupId ?? null,
       });
-      if (row !== undefined) return { record: toJobRecord(row), duplicated: false };
+      if (changes === 1) return { record: newJobRecord(job, jobId, optsJson, state, now, runAt), duplicated: false };
       return { record: toJobRecord(this.findStmt.get(job.queue, jobId)!), duplicated: true };
     });
   }
