@@ -10,6 +10,8 @@ export interface WorkloadSummary {
   /** Median over runs of (this run's value / the same run's baseline value). */
   ratio?: number;
   ratioTo?: string;
+  /** Median over runs of (baseline CPU µs per job / this CPU µs per job): the CPU-time version of `ratio`. */
+  cpuRatio?: number;
   extra: Record<string, number | string>;
   rssMB: number;
   target?: string;
@@ -47,6 +49,9 @@ export function summarise(name: string, spec: WorkloadSpec, byRun: Record<string
     rssLimitMB: RSS_LIMIT[name],
   };
   if (ratios.length > 0) Object.assign(summary, { ratio: Math.round(median(ratios) * 1000) / 1000, ratioTo });
+  const cpu = (r: WorkloadResult | undefined) => r?.extra?.cpuUsPerJob as number | undefined;
+  const cpuRatios = ratioTo === undefined ? [] : byRun.filter((r) => cpu(r[name]) && cpu(r[ratioTo])).map((r) => cpu(r[ratioTo])! / cpu(r[name])!);
+  if (cpuRatios.length > 0) summary.cpuRatio = Math.round(median(cpuRatios) * 1000) / 1000;
   if (spec.target !== undefined) {
     summary.target = spec.target.text;
     if (spec.target.ratio !== undefined) summary.met = summary.ratio !== undefined && summary.ratio >= spec.target.ratio;
@@ -60,15 +65,16 @@ const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US').repl
 
 export function table(summaries: Record<string, WorkloadSummary>): string {
   const lines = [
-    '| workload | what | median | ratio | peak RSS MB | target | met |',
-    '|---|---|---:|---:|---:|---|:---:|',
+    '| workload | what | median | ratio (wall) | CPU µs/job (ratio) | peak RSS MB | target | met |',
+    '|---|---|---:|---:|---:|---:|---|:---:|',
   ];
   for (const [name, s] of Object.entries(summaries)) {
     const ratio = s.ratio === undefined ? '' : `${s.ratio.toFixed(2)} × ${s.ratioTo}`;
     const extra = name === 'W5' || name === 'W5x' ? ` (p50 ${s.extra.p50} / p95 ${s.extra.p95} / p99 ${s.extra.p99})` : '';
     const rss = s.rssLimitMB === undefined ? `${s.rssMB}` : `${s.rssMB} ${s.rssMB <= s.rssLimitMB ? '✓' : `✗ > ${s.rssLimitMB}`}`;
     const met = s.met === undefined ? '' : s.met ? 'yes' : 'no';
-    lines.push(`| ${name} | ${s.title} | ${fmt(s.median)} ${s.unit}${extra} | ${ratio} | ${rss} | ${s.target ?? ''} | ${met} |`);
+    const cpu = s.extra.cpuUsPerJob === undefined ? '' : `${s.extra.cpuUsPerJob}${s.cpuRatio === undefined ? '' : ` (${s.cpuRatio.toFixed(2)})`}`;
+    lines.push(`| ${name} | ${s.title} | ${fmt(s.median)} ${s.unit}${extra} | ${ratio} | ${cpu} | ${rss} | ${s.target ?? ''} | ${met} |`);
   }
   return lines.join('\n');
 }

@@ -1,6 +1,6 @@
 import { fork } from 'node:child_process';
 import { createQueueEngine, Queue, Worker, type QueueEngine } from '../../src_refactored/index.js';
-import { benchDb, median, rate, siblingScript, wallNow, type BenchParams, type WorkloadResult } from './bench-support.js';
+import { benchDb, measure, median, rate, siblingScript, wallNow, type BenchParams, type WorkloadResult } from './bench-support.js';
 import { fillWaitingJobs } from './million-store.js';
 
 export const BENCH_QUEUE = 'bench';
@@ -24,28 +24,26 @@ export async function prefill(queue: Queue, count: number, batch = 1_000): Promi
   }
 }
 
-/** Starts a no-op worker and resolves with the ms until `count` jobs have completed. */
-export async function drainWith(engine: QueueEngine, count: number, concurrency: number): Promise<number> {
-  const t0 = performance.now();
+/** Starts a no-op worker and resolves once `count` jobs have completed (and the worker closed). */
+export async function drainWith(engine: QueueEngine, count: number, concurrency: number): Promise<void> {
   let done = 0;
   let worker: Worker | undefined;
-  const ms = await new Promise<number>((resolve, reject) => {
+  await new Promise<void>((resolve, reject) => {
     worker = new Worker(BENCH_QUEUE, async () => undefined, { connection: engine, concurrency });
-    worker.on('completed', () => ++done === count && resolve(performance.now() - t0));
+    worker.on('completed', () => ++done === count && resolve());
     worker.on('failed', (_job, error) => reject(error));
     worker.on('error', reject);
   });
   await worker!.close();
-  return ms;
 }
 
 /** W1: `queue.add()` one at a time, each awaited. */
 export function addOneByOne(p: BenchParams): Promise<WorkloadResult> {
   return withEngine(async (engine) => {
     const queue = new Queue(BENCH_QUEUE, { connection: engine });
-    const t0 = performance.now();
-    for (let i = 0; i < p.addOne; i++) await queue.add('job', { i });
-    return { value: rate(p.addOne, performance.now() - t0), unit: 'jobs/s' };
+    return measure(p.addOne, async () => {
+      for (let i = 0; i < p.addOne; i++) await queue.add('job', { i });
+    });
   });
 }
 
@@ -53,9 +51,7 @@ export function addOneByOne(p: BenchParams): Promise<WorkloadResult> {
 export function addBulk(p: BenchParams): Promise<WorkloadResult> {
   return withEngine(async (engine) => {
     const queue = new Queue(BENCH_QUEUE, { connection: engine });
-    const t0 = performance.now();
-    await prefill(queue, p.addBulk, p.bulkBatch);
-    return { value: rate(p.addBulk, performance.now() - t0), unit: 'jobs/s' };
+    return measure(p.addBulk, () => prefill(queue, p.addBulk, p.bulkBatch));
   });
 }
 
@@ -63,8 +59,7 @@ export function addBulk(p: BenchParams): Promise<WorkloadResult> {
 export function processJobs(p: BenchParams, concurrency: number): Promise<WorkloadResult> {
   return withEngine(async (engine) => {
     await prefill(new Queue(BENCH_QUEUE, { connection: engine }), p.process);
-    const ms = await drainWith(engine, p.process, concurrency);
-    return { value: rate(p.process, ms), unit: 'jobs/s' };
+    return measure(p.process, () => drainWith(engine, p.process, concurrency));
   });
 }
 
@@ -75,8 +70,8 @@ export function processBesideStored(p: BenchParams): Promise<WorkloadResult> {
     fillWaitingJobs(path, 'backlog', p.storedJobs, engine.clock.now());
     const buildMs = Math.round(performance.now() - t0);
     await prefill(new Queue(BENCH_QUEUE, { connection: engine }), p.process);
-    const ms = await drainWith(engine, p.process, 1);
-    return { value: rate(p.process, ms), unit: 'jobs/s', extra: { stored: p.storedJobs, buildMs } };
+    const result = await measure(p.process, () => drainWith(engine, p.process, 1));
+    return { ...result, extra: { ...result.extra, stored: p.storedJobs, buildMs } };
   });
 }
 

@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { benchDb, rate, type BenchParams, type WorkloadResult } from './bench-support.js';
+import { benchDb, measure, type BenchParams, type WorkloadResult } from './bench-support.js';
 
 /**
  * The physical limit the bullite figures are divided by: the same kind of work written directly on
@@ -17,11 +17,11 @@ function openRaw(path: string): Database.Database {
   return db;
 }
 
-function withRaw<T>(work: (db: Database.Database) => T): T {
+async function withRaw(work: (db: Database.Database) => Promise<WorkloadResult>): Promise<WorkloadResult> {
   const store = benchDb();
   const db = openRaw(store.path);
   try {
-    return work(db);
+    return await work(db);
   } finally {
     db.close();
     store.cleanup();
@@ -31,31 +31,31 @@ function withRaw<T>(work: (db: Database.Database) => T): T {
 const INSERT = `INSERT INTO jobs (queue, name, data, state, priority, seq) VALUES ('bench', 'job', ?, 'waiting', 0, ?)`;
 
 /** R-add: one INSERT per transaction. */
-export function rawAdd(p: BenchParams): WorkloadResult {
+export function rawAdd(p: BenchParams): Promise<WorkloadResult> {
   return withRaw((db) => {
     const insert = db.prepare(INSERT);
     const one = db.transaction((i: number) => insert.run(JSON.stringify({ i }), i));
-    const t0 = performance.now();
-    for (let i = 1; i <= p.addOne; i++) one.immediate(i);
-    return { value: rate(p.addOne, performance.now() - t0), unit: 'jobs/s' };
+    return measure(p.addOne, () => {
+      for (let i = 1; i <= p.addOne; i++) one.immediate(i);
+    });
   });
 }
 
 /** R-bulk: INSERTs in transactions of `bulkBatch` rows. */
-export function rawBulk(p: BenchParams): WorkloadResult {
+export function rawBulk(p: BenchParams): Promise<WorkloadResult> {
   return withRaw((db) => {
     const insert = db.prepare(INSERT);
     const batch = db.transaction((from: number, to: number) => {
       for (let i = from; i < to; i++) insert.run(JSON.stringify({ i }), i);
     });
-    const t0 = performance.now();
-    for (let i = 0; i < p.addBulk; i += p.bulkBatch) batch.immediate(i, Math.min(p.addBulk, i + p.bulkBatch));
-    return { value: rate(p.addBulk, performance.now() - t0), unit: 'jobs/s' };
+    return measure(p.addBulk, () => {
+      for (let i = 0; i < p.addBulk; i += p.bulkBatch) batch.immediate(i, Math.min(p.addBulk, i + p.bulkBatch));
+    });
   });
 }
 
 /** R-process: per job, one claim transaction (UPDATE…RETURNING) then one completing transaction. */
-export function rawProcess(p: BenchParams): WorkloadResult {
+export function rawProcess(p: BenchParams): Promise<WorkloadResult> {
   return withRaw((db) => {
     const insert = db.prepare(INSERT);
     db.transaction(() => {
@@ -73,16 +73,17 @@ export function rawProcess(p: BenchParams): WorkloadResult {
     const claimTx = db.transaction((token: string) => claim.get(token, performance.now() + 30_000));
     const completeTx = db.transaction((id: number, token: string) => complete.run('null', performance.now(), id, token));
     let done = 0;
-    const t0 = performance.now();
-    for (;;) {
-      const token = `t${done}`;
-      const row = claimTx.immediate(token);
-      if (row === undefined) break;
-      JSON.parse(row.data);
-      completeTx.immediate(row.id, token);
-      done++;
-    }
+    const result = measure(p.process, () => {
+      for (;;) {
+        const token = `t${done}`;
+        const row = claimTx.immediate(token);
+        if (row === undefined) break;
+        JSON.parse(row.data);
+        completeTx.immediate(row.id, token);
+        done++;
+      }
+    });
     if (done !== p.process) throw new Error(`raw baseline processed ${done} of ${p.process}`);
-    return { value: rate(done, performance.now() - t0), unit: 'jobs/s' };
+    return result;
   });
 }
