@@ -18,10 +18,11 @@ export function fillWaitingJobs(path: string, queue: string, count: number, now:
       const base = db
         .prepare<[string], { seq: number; id: number }>('SELECT seq_counter AS seq, id_counter AS id FROM queues WHERE name = ?')
         .get(queue) ?? { seq: 0, id: 0 };
+      // CAST(@idBase AS INTEGER): better-sqlite3 binds JS numbers as REAL, and CAST(2.0 AS TEXT) is '2.0'.
       db.prepare(
         `WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < @count)
          INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at, max_attempts, group_id)
-         SELECT @queue, CAST(@idBase + i AS TEXT), 'bulk', json_object('i', i), '{}', 'waiting', 0, @seqBase + i, @now, 0, NULL, 1, NULL
+         SELECT @queue, CAST(CAST(@idBase AS INTEGER) + i AS TEXT), 'bulk', json_object('i', i), '{}', 'waiting', 0, @seqBase + i, @now, 0, NULL, 1, NULL
          FROM n`,
       ).run({ queue, count, now, idBase: base.id, seqBase: base.seq });
       db.prepare(
