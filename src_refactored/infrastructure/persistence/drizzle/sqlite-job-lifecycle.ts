@@ -3,7 +3,7 @@ import type { LockRef, LockRenewal, StalledSweep } from '../../../core/applicati
 import { STALLED_LIMIT_REASON } from '../../../core/domain/job/job-errors.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
-import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
+import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
 
 /** At most this many finished jobs are deleted by one age-retention pass (bounded work per commit). */
@@ -25,14 +25,16 @@ export class SqliteJobLifecycle {
     private readonly counters: SqliteQueueCounters,
   ) {
     this.s = {
-      // One statement: pick the first `limit` ready jobs in index order and lock them. The NOT EXISTS
+      // One statement per job: pick the first ready job in index order and lock it. The NOT EXISTS
       // reads the one-row queues table, so a paused queue claims nothing without a separate round trip.
+      // `id = (… LIMIT 1)` rather than `id IN (… LIMIT n)`: the IN form collects the ids before updating
+      // (a multi-pass UPDATE); measured 208 µs CPU for one job against 50 µs, and equal (38) for 16.
       claim: db.prepare<Record<string, unknown>, JobRow>(
         `UPDATE jobs SET state = 'active', lock_token = @token, locked_until = @lockedUntil, processed_on = @now,
                 attempts_started = attempts_started + 1, processed_by = @worker
-         WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
-                      AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
-                      ORDER BY priority, seq LIMIT @limit)
+         WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
+                     AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+                     ORDER BY priority, seq LIMIT 1)
          RETURNING *`,
       ),
       complete: db.prepare(
@@ -76,16 +78,20 @@ export class SqliteJobLifecycle {
   }
 
   claim(request: ClaimRequest, now: number): JobRecord[] {
-    if (request.limit <= 0) return [];
-    const rows = this.s.claim.all({
+    const params = {
       queue: request.queue,
       token: request.token,
       lockedUntil: now + request.lockMs,
       now,
-      limit: request.limit,
       worker: request.workerName,
-    });
-    return rows.sort(byClaimOrder).map(toJobRecord);
+    };
+    const records: JobRecord[] = [];
+    while (records.length < request.limit) {
+      const row = this.s.claim.get(params);
+      if (row === undefined) break;
+      records.push(toJobRecord(row));
+    }
+    return records;
   }
 
   settle(commands: readonly SettleCommand[], now: number): boolean[] {
