@@ -37,6 +37,7 @@ export class SqliteJobLifecycle {
                      ORDER BY priority, seq LIMIT 1)
          RETURNING *`,
       ),
+      hasReady: db.prepare<{ queue: string }, number>(`SELECT 1 FROM jobs WHERE queue = @queue AND ${READY} LIMIT 1`).pluck(),
       complete: db.prepare(
         `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
                 attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE}`,
@@ -92,6 +93,11 @@ export class SqliteJobLifecycle {
       records.push(toJobRecord(row));
     }
     return records;
+  }
+
+  /** Whether any job of `queue` is ready to claim (a read: no write lock). */
+  hasReady(queue: string): boolean {
+    return this.s.hasReady.get({ queue }) !== undefined;
   }
 
   settle(commands: readonly SettleCommand[], now: number): boolean[] {

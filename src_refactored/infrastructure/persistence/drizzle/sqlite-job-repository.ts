@@ -59,6 +59,12 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
+    // An idle worker's periodic claim (nothing to settle) first looks, without the write lock, whether
+    // anything is ready: an empty queue then costs no BEGIN IMMEDIATE, and several worker processes
+    // polling one file do not queue up on its lock.
+    if (commands.length === 0 && next !== undefined && !this.lifecycle.hasReady(next.queue)) {
+      return Promise.resolve({ accepted: [], claimed: [] });
+    }
     return this.tx.write(() => {
       const accepted = this.lifecycle.settle(commands, now);
       const claimed = next === undefined ? [] : this.lifecycle.claim(next, now);
@@ -131,6 +137,9 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   promoteDue(now: number): Promise<{ queue: string; ids: string[] }[]> {
+    // The scheduler calls this on every idle tick: read first, take the write lock only when something is due.
+    const next = this.admin.nextDueAt();
+    if (next === null || next > now) return Promise.resolve([]);
     return this.tx.write(() => this.admin.promoteDue(now));
   }
 
