@@ -27,12 +27,20 @@ function storageMessage(error: unknown): string | undefined {
  * retried a few times with jitter; disk-full and lost-file errors become a StorageError.
  */
 export class SqliteTransactor {
-  constructor(private readonly db: SqliteDb) {}
+  /**
+   * One better-sqlite3 transaction function, made once, that runs the unit of work it is given: making
+   * a new one per write (db.transaction(work)) was 6.6 % of the time of `queue.add()` (W1 profile).
+   */
+  private readonly runInTransaction;
+
+  constructor(private readonly db: SqliteDb) {
+    this.runInTransaction = db.transaction((work: () => unknown) => work());
+  }
 
   /** One write transaction, synchronously (the callback must not be async: it would commit at its first await). */
   writeSync<T>(work: () => T): T {
     try {
-      return this.db.transaction(work).immediate();
+      return this.runInTransaction.immediate(work) as T;
     } catch (error) {
       const message = storageMessage(error);
       if (message !== undefined) throw new StorageError(message, error);
