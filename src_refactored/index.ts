@@ -3,9 +3,23 @@ export { createQueueEngine, QueueEngine } from './presentation/composition/queue
 export type { QueueEngineOptions } from './presentation/composition/engine-options.schema.js';
 export type { Connection } from './presentation/composition/connection-registry.js';
 export { Queue, type QueueOptions } from './presentation/api/queue.js';
+export type { JobSchedulerJson } from './presentation/api/queue-job-schedulers.js';
+export type { RepeatOptionsInput as RepeatOptions } from './presentation/validation/repeat-options.schema.js';
+export type { JobTemplateInput as JobSchedulerTemplate } from './presentation/validation/job-scheduler.schema.js';
 export { Worker, type WorkerOptions, type Processor } from './presentation/api/worker.js';
 export { Job } from './presentation/api/job.js';
 export { QueueEvents, type QueueEventsOptions } from './presentation/api/queue-events.js';
+export {
+  FlowProducer,
+  type FlowJob,
+  type FlowChildJob,
+  type FlowOpts,
+  type FlowProducerOptions,
+  type JobNode,
+  type NodeOpts,
+} from './presentation/api/flow-producer.js';
+export type { JobDependencies, DependencyType } from './presentation/api/job-dependencies.js';
+export type { DeadLetterData } from './core/domain/job/dead-letter.js';
 export type { JobsOptions, KeepJobs, BackoffOptions } from './core/domain/job/job-options.js';
 export type { JobState, JobStateOrUnknown } from './core/domain/job/job-state.js';
 export type { Clock } from './core/application/ports/clock.port.js';
@@ -20,4 +34,12 @@ export {
   JobStateError,
 } from './core/domain/job/job-errors.js';
 export { CancelledError, WorkerClosedError } from './core/domain/job/cancel-errors.js';
-export { DatabaseOpenError, StorageError } from './infrastructure/persistence/drizzle/database-errors.js';
+export { DelayedError, WaitingError, WaitingChildrenError } from './core/domain/job/step-errors.js';
+export { DatabaseOpenError, StorageError, type StorageFailure } from './infrastructure/persistence/drizzle/database-errors.js';
+export { EncryptionError } from './infrastructure/persistence/codec/payload-codec.js';
+export type { EncryptionKey } from './presentation/composition/encryption-options.schema.js';
+export { SandboxExitError } from './presentation/sandbox/sandbox-errors.js';
+export { defineJob, createTypedWorker, JobDefinition, type JobDefinitionSpec, type BoundHandler } from './presentation/typed/define-job.js';
+export { JobDataValidationError, type Problem } from './presentation/typed/job-data-validation.error.js';
+export { createTaskTool, type TaskTool, type SubmitResult } from './presentation/recipes/task-tool.js';
+export { createAgentExecutor, AGENT_STAGES, type AgentContext, type AgentSpec, type AgentStage, type AgentExecutor, type AgentJobData } from './presentation/recipes/agent-executor.js';

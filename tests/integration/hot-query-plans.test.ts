@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSqliteDatabase, type SqliteDb } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
 import { SqliteJobLifecycle } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
 import { SqliteQueueCounters } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-queue-counters.js';
+import { plainCodec } from '../../src_refactored/infrastructure/persistence/codec/payload-codec.js';
 
 type Statement = { source: string; reader: boolean };
 
@@ -25,7 +26,7 @@ describe('hot-path query plans', () => {
   let statements: Record<string, Statement>;
   beforeEach(() => {
     db = openSqliteDatabase(':memory:');
-    const lifecycle = new SqliteJobLifecycle(db, new SqliteQueueCounters(db));
+    const lifecycle = new SqliteJobLifecycle(db, new SqliteQueueCounters(db), plainCodec);
     // The lifecycle's prepared statements (private by design; the test reads their SQL text).
     statements = (lifecycle as unknown as { s: Record<string, Statement> }).s;
   });

@@ -3,7 +3,14 @@ import type { JobsOptions } from '../../core/domain/job/job-options.js';
 import type { JobStateOrUnknown } from '../../core/domain/job/job-state.js';
 import type { QueueEngine } from '../composition/queue-engine.js';
 import { BulliteError } from '../../shared/bullite-error.js';
+import { LockLostError } from '../../core/domain/job/job-errors.js';
+import { z } from 'zod';
+import { changePrioritySchema } from '../validation/flow.schema.js';
+import { parseInput } from '../validation/parse-input.js';
 import type { QueueEvents } from './queue-events.js';
+import { countDependencies, failedValues, groupDependencies, type DependencyType, type JobDependencies } from './job-dependencies.js';
+
+const epochMs = z.number().int().min(0);
 
 /** Hooks a Worker gives the jobs it claimed for manual completion (moveToCompleted / moveToFailed). */
 export interface ManualSettler {
@@ -34,6 +41,8 @@ export class Job<DataType = unknown, ReturnType = unknown, NameType extends stri
   priority: number;
   parent: { id: string; queue: string } | undefined;
   processedBy: string | undefined;
+  /** Id of the job scheduler that made this job (BullMQ's repeatJobKey). */
+  repeatJobKey: string | undefined;
   /** The lock token of the worker processing this job, when it came from a worker. */
   token: string | undefined;
 
@@ -63,7 +72,13 @@ export class Job<DataType = unknown, ReturnType = unknown, NameType extends stri
     this.priority = record.priority;
     this.parent = record.parent ?? undefined;
     this.processedBy = record.processedBy ?? undefined;
+    this.repeatJobKey = record.opts.repeatJobKey;
     this.token = token;
+  }
+
+  /** BullMQ's qualified queue key, for `opts.parent: { id: job.id, queue: job.queueQualifiedName }`: bullite has no key prefix. */
+  get queueQualifiedName(): string {
+    return this.queueName;
   }
 
   static async fromId<D = unknown, R = unknown>(queue: { engineOf(): QueueEngine; name: string }, id: string): Promise<Job<D, R> | undefined> {
@@ -143,6 +158,59 @@ export class Job<DataType = unknown, ReturnType = unknown, NameType extends stri
     await this.manual().settle(this, token, { kind: 'failed', error });
   }
 
+  /** Return values of the completed children (and `dependsOn` jobs), keyed `queue:id`; kept after they are removed. */
+  async getChildrenValues<T = unknown>(): Promise<Record<string, T>> {
+    return (await this.getDependencies()).processed as Record<string, T>;
+  }
+
+  async getDependencies(): Promise<JobDependencies> {
+    return groupDependencies(await this.engine.flows.dependencies(this.queueName, this.id));
+  }
+
+  /** Counts per dependency type; all types unless some are asked for (`{ processed: true }`). */
+  async getDependenciesCount(types: Partial<Record<DependencyType, boolean>> = {}): Promise<Partial<Record<DependencyType, number>>> {
+    return countDependencies(await this.getDependencies(), types);
+  }
+
+  async getFailedChildrenValues(): Promise<Record<string, string>> {
+    return failedValues(await this.engine.flows.dependencies(this.queueName, this.id));
+  }
+
+  async getIgnoredChildrenFailures(): Promise<Record<string, string>> {
+    return (await this.getDependencies()).ignored;
+  }
+
+  /** Parks this active job until its children finish; false when none is pending (keep processing). */
+  moveToWaitingChildren(token?: string): Promise<boolean> {
+    return this.engine.flows.moveToWaitingChildren(this.queueName, this.id, this.lockToken(token, 'moveToWaitingChildren'));
+  }
+
+  /** Step jobs: delays this active job until `timestamp` (epoch ms), then throw `DelayedError`. */
+  moveToDelayed(timestamp: number, token?: string): Promise<void> {
+    const at = parseInput(epochMs, timestamp, 'timestamp');
+    return this.engine.steps.moveToDelayed(this.queueName, this.id, this.lockToken(token, 'moveToDelayed'), at);
+  }
+
+  /** Step jobs: puts this active job back to waiting, then throw `WaitingError`. Resolves to 0 (no rate limit). */
+  async moveToWait(token?: string): Promise<number> {
+    await this.engine.steps.moveToWait(this.queueName, this.id, this.lockToken(token, 'moveToWait'));
+    return 0;
+  }
+
+  /** A delayed job becomes due `delay` ms from now. */
+  async changeDelay(delay: number): Promise<void> {
+    await this.engine.steps.changeDelay(this.queueName, this.id, parseInput(epochMs, delay, 'delay'));
+    this.delay = delay;
+  }
+
+  /** New priority; with `lifo` the job goes to the front of that priority instead of the back. */
+  async changePriority(opts: { priority?: number; lifo?: boolean }): Promise<void> {
+    const parsed = parseInput(changePrioritySchema, opts, 'opts');
+    const priority = parsed.priority ?? 0;
+    await this.engine.steps.changePriority(this.queueName, this.id, priority, parsed.lifo ?? false);
+    this.priority = priority;
+  }
+
   /** Resolves with the return value once the job completes, rejects with its failure reason. */
   waitUntilFinished(queueEvents: QueueEvents, ttl?: number): Promise<ReturnType> {
     return queueEvents.waitForJob<ReturnType>(this.id, ttl);
@@ -151,6 +219,12 @@ export class Job<DataType = unknown, ReturnType = unknown, NameType extends stri
   toJSON() {
     const { engine: _engine, settler: _settler, ...rest } = this as unknown as Record<string, unknown>;
     return rest;
+  }
+
+  private lockToken(token: string | undefined, command: string): string {
+    const held = token ?? this.token;
+    if (held === undefined) throw new LockLostError(this.id, command);
+    return held;
   }
 
   private manual(): ManualSettler {

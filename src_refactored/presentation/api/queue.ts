@@ -10,7 +10,12 @@ import type { QueueEngine } from '../composition/queue-engine.js';
 import { jobNameSchema, jobsOptionsSchema, type JobsOptionsInput } from '../validation/job-options.schema.js';
 import { queueOptionsSchema } from '../validation/worker-options.schema.js';
 import { parseInput } from '../validation/parse-input.js';
+import { ValidationError } from '../../shared/bullite-error.js';
+import { parseRange } from '../validation/range.schema.js';
 import { Job } from './job.js';
+import { QueueJobSchedulers, type JobSchedulerJson } from './queue-job-schedulers.js';
+import type { RepeatOptionsInput } from '../validation/repeat-options.schema.js';
+import type { JobTemplateInput } from '../validation/job-scheduler.schema.js';
 
 export interface QueueOptions {
   connection: Connection;
@@ -34,6 +39,7 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   readonly name: string;
   private readonly lease: Lease;
   private readonly defaults: JobsOptions;
+  private readonly schedulers: QueueJobSchedulers;
   private closed = false;
 
   constructor(name: string, opts: QueueOptions) {
@@ -42,6 +48,7 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
     const parsed = parseInput(queueOptionsSchema, opts, 'opts');
     this.defaults = (parsed.defaultJobOptions ?? {}) as JobsOptions;
     this.lease = acquireConnection(opts.connection);
+    this.schedulers = new QueueJobSchedulers(this.lease.engine, this.name, this.defaults);
   }
 
   /** @internal */
@@ -61,7 +68,12 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   }
 
   async add(name: NameType, data: DataType, opts?: JobsOptionsInput): Promise<Job<DataType, ResultType, NameType>> {
-    const record = await this.engine.queues.add(this.name, this.toInput(name, data, opts, ''));
+    const input = this.toInput(name, data, opts, '');
+    if ((input.opts as { repeat?: unknown }).repeat !== undefined) {
+      const pending = await this.schedulers.addRepeatable(input.name, input.data, input.opts as Parameters<QueueJobSchedulers['addRepeatable']>[2]);
+      return (pending === null ? undefined : new Job<DataType, ResultType, NameType>(this.engine, pending)) as Job<DataType, ResultType, NameType>;
+    }
+    const record = await this.engine.queues.add(this.name, input);
     const job = new Job<DataType, ResultType, NameType>(this.engine, record);
     if (record.state === 'waiting' || record.state === 'prioritized') this.emit('waiting', job);
     return job;
@@ -71,6 +83,11 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   async addBulk(jobs: { name: NameType; data: DataType; opts?: JobsOptionsInput }[]): Promise<Job<DataType, ResultType, NameType>[]> {
     if (!Array.isArray(jobs)) throw parseInput(z.array(z.unknown()), jobs, 'jobs');
     const inputs = jobs.map((j, i) => this.toInput(j?.name, j?.data, j?.opts, `jobs[${i}].`));
+    const repeating = inputs.findIndex((input) => (input.opts as { repeat?: unknown }).repeat !== undefined);
+    if (repeating >= 0) {
+      const field = `jobs[${repeating}].opts.repeat`;
+      throw new ValidationError(field, `${field}: addBulk does not create job schedulers; use add() or upsertJobScheduler()`);
+    }
     const records = await this.engine.queues.addBulk(this.name, inputs);
     return records.map((r) => new Job<DataType, ResultType, NameType>(this.engine, r));
   }
@@ -85,7 +102,8 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   }
 
   async getJobs(types?: string | string[], start = 0, end = -1, asc = false): Promise<Job<DataType, ResultType, NameType>[]> {
-    const records = await this.engine.queues.getJobs(this.name, normalizeStates(types, 'types'), start, end, asc);
+    const range = parseRange(start, end, asc);
+    const records = await this.engine.queues.getJobs(this.name, normalizeStates(types, 'types'), range.start, range.end, range.asc);
     return records.map((r) => new Job<DataType, ResultType, NameType>(this.engine, r));
   }
 
@@ -131,7 +149,8 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   }
 
   getJobLogs(id: string, start = 0, end = -1, asc = true): Promise<{ logs: string[]; count: number }> {
-    return this.engine.queues.getJobLogs(this.name, String(id), start, end, asc);
+    const range = parseRange(start, end, asc);
+    return this.engine.queues.getJobLogs(this.name, String(id), range.start, range.end, range.asc);
   }
 
   async pause(): Promise<void> {
@@ -186,6 +205,34 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
   async promoteJobs(opts: { count?: number } = {}): Promise<void> {
     const parsed = parseInput(z.strictObject({ count: z.number().int().min(1).optional() }), opts, 'opts');
     await this.engine.queues.promoteJobs(this.name, parsed.count ?? 1000);
+  }
+
+  /** Creates or replaces job scheduler `id`; returns its pending job (undefined when nothing is left to run). */
+  async upsertJobScheduler(
+    jobSchedulerId: string,
+    repeat: RepeatOptionsInput,
+    template?: JobTemplateInput,
+  ): Promise<Job<DataType, ResultType, NameType> | undefined> {
+    const pending = await this.schedulers.upsert(jobSchedulerId, repeat, template);
+    return pending === null ? undefined : new Job<DataType, ResultType, NameType>(this.engine, pending);
+  }
+
+  getJobScheduler(id: string): Promise<JobSchedulerJson<DataType> | undefined> {
+    return this.schedulers.get<DataType>(id);
+  }
+
+  /** Schedulers ordered by their next run (ended ones last); `end` inclusive, -1 for all. */
+  getJobSchedulers(start = 0, end = -1, asc = false): Promise<JobSchedulerJson<DataType>[]> {
+    return this.schedulers.list<DataType>(start, end, asc);
+  }
+
+  getJobSchedulersCount(): Promise<number> {
+    return this.schedulers.count();
+  }
+
+  /** Removes the scheduler and its pending job; returns false when there was none. */
+  removeJobScheduler(jobSchedulerId: string): Promise<boolean> {
+    return this.schedulers.remove(jobSchedulerId);
   }
 
   async remove(id: string): Promise<number> {

@@ -9,6 +9,8 @@ import { acquireConnection, type Connection, type Lease } from '../composition/c
 import { parseInput } from '../validation/parse-input.js';
 import { workerOptionsSchema } from '../validation/worker-options.schema.js';
 import { Job, type ManualSettler } from './job.js';
+import { DEFAULT_KILL_GRACE_MS, SandboxPool } from '../sandbox/sandbox-pool.js';
+import { sandboxLaunch } from '../sandbox/sandbox-launch.js';
 
 export type Processor<D = unknown, R = unknown, N extends string = string> = (
   job: Job<D, R, N>,
@@ -29,6 +31,12 @@ export interface WorkerOptions {
   removeOnFail?: KeepJobs;
   settings?: { backoffStrategy?: BackoffStrategy };
   drainDelay?: number;
+  /** Sandboxed processors (a file path): worker threads instead of child processes. */
+  useWorkerThreads?: boolean;
+  workerForkOptions?: { execArgv?: string[] } & Record<string, unknown>;
+  workerThreadsOptions?: { execArgv?: string[] } & Record<string, unknown>;
+  /** ms a sandboxed processor gets to honour its aborted signal before it is killed (default 5000). */
+  killGracePeriod?: number;
 }
 
 /** BullMQ's Worker: runs `processor` for jobs of one queue, `concurrency` at a time. */
@@ -44,14 +52,18 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
   private running: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly detach: (() => void)[] = [];
+  private readonly sandbox: SandboxPool | undefined;
 
-  constructor(name: string, processor: Processor<DataType, ResultType, NameType> | null, opts: WorkerOptions) {
+  /** `processor`: a function, or the path / file: URL of a module whose default export is one (sandboxed). */
+  constructor(name: string, processor: Processor<DataType, ResultType, NameType> | string | URL | null, opts: WorkerOptions) {
     super();
     this.name = assertQueueName(name);
-    if (processor !== null && typeof processor !== 'function') {
-      throw new ValidationError('processor', 'processor must be a function (sandboxed file processors are not available yet)');
-    }
     const parsed = parseInput(workerOptionsSchema, opts, 'opts');
+    if (typeof processor === 'string' || processor instanceof URL) {
+      this.sandbox = new SandboxPool(sandboxLaunch(processor, parsed), parsed.killGracePeriod ?? DEFAULT_KILL_GRACE_MS);
+    } else if (processor !== null && typeof processor !== 'function') {
+      throw new ValidationError('processor', 'processor must be a function, a file path or a file: URL');
+    }
     const lockDuration = parsed.lockDuration ?? 30_000;
     this.opts = {
       concurrency: parsed.concurrency ?? 1,
@@ -71,7 +83,8 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
     this.runner = engine.workers.createRunner(this.name, this.opts, {
       createContext: (record, token) => new Job<DataType, ResultType, NameType>(engine, record, token),
       process: async (job, token, signal) => {
-        if (processor === null) throw new BulliteError('ERR_NO_PROCESSOR', 'Worker has no processor; use getNextJob()');
+        if (this.sandbox !== undefined) return this.sandbox.run(job as Job, signal);
+        if (typeof processor !== 'function') throw new BulliteError('ERR_NO_PROCESSOR', 'Worker has no processor; use getNextJob()');
         return processor(job, token, signal);
       },
       onActive: (job) => {
@@ -94,6 +107,7 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
       onDrained: () => this.emit('drained'),
       onError: (error) => this.emitError(error),
       onLockRenewalFailed: (ids) => this.emit('lockRenewalFailed', ids),
+      onMoved: (job) => this.jobs.delete(job.id),
     });
     this.detach.push(
       engine.attach(this),
@@ -167,6 +181,7 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
   close(force = false): Promise<void> {
     this.closing ??= (async () => {
       await this.runner.close(force);
+      await this.sandbox?.close();
       for (const off of this.detach.splice(0)) off();
       await this.lease.release();
       this.emit('closed');

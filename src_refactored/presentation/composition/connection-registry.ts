@@ -1,9 +1,10 @@
 import { resolve } from 'node:path';
 import { ValidationError } from '../../shared/bullite-error.js';
 import { QueueEngine, openQueueEngineSync } from './queue-engine.js';
+import type { QueueEngineOptions } from './engine-options.schema.js';
 
 /** What `connection` accepts: an engine, or `{ path }` for an engine shared per file in this process. */
-export type Connection = QueueEngine | { path: string; durability?: 'normal' | 'full' };
+export type Connection = QueueEngine | { path: string; durability?: 'normal' | 'full'; encryption?: QueueEngineOptions['encryption'] };
 
 interface Shared {
   engine: QueueEngine;
@@ -33,8 +34,8 @@ export function acquireConnection(connection: unknown, field = 'opts.connection'
   const key = path === ':memory:' ? `:memory:${shared.size}:${Math.random()}` : resolve(path);
   let entry = shared.get(key);
   if (entry === undefined || entry.engine.closed) {
-    const durability = (connection as { durability?: 'normal' | 'full' }).durability;
-    entry = { engine: openQueueEngineSync({ path, durability }), users: 0 };
+    const { durability, encryption } = connection as Exclude<Connection, QueueEngine>;
+    entry = { engine: openQueueEngineSync({ path, durability, encryption }), users: 0 };
     shared.set(key, entry);
   }
   entry.users += 1;

@@ -4,8 +4,16 @@ import { CLOCK } from '../../core/application/ports/clock.port.js';
 import { CHANGE_FEED } from '../../core/application/ports/change-feed.port.js';
 import { EVENT_BUS } from '../../core/application/ports/event-bus.port.js';
 import { JOB_REPOSITORY } from '../../core/application/ports/job-repository.port.js';
+import { JOB_SCHEDULER_REPOSITORY } from '../../core/application/ports/job-scheduler-repository.port.js';
+import { repeatIterationPlanner } from '../../core/application/services/repeat-iteration-planner.js';
+import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
+import { SqliteJobSchedulerRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-scheduler-repository.js';
 import { LOGGER, type Logger } from '../../core/application/ports/logger.port.js';
 import { QUEUE_REPOSITORY } from '../../core/application/ports/queue-repository.port.js';
+import { FLOW_REPOSITORY } from '../../core/application/ports/flow-repository.port.js';
+import { JOB_STEP_REPOSITORY } from '../../core/application/ports/job-step-repository.port.js';
+import { FlowService } from '../../core/application/services/flow.service.js';
+import { JobStepService } from '../../core/application/services/job-step.service.js';
 import { ENGINE_SETTINGS, type EngineSettings } from '../../core/application/services/engine-settings.js';
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
@@ -16,12 +24,25 @@ import type { SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-d
 import { SqliteChangeFeed } from '../../infrastructure/persistence/drizzle/sqlite-change-feed.js';
 import { SqliteJobRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-repository.js';
 import { SqliteQueueRepository } from '../../infrastructure/persistence/drizzle/sqlite-queue-repository.js';
+import { SqliteFlowRepository } from '../../infrastructure/persistence/drizzle/sqlite-flow-repository.js';
+import { SqliteJobStepRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-step-repository.js';
+import { plainCodec, type PayloadCodec } from '../../infrastructure/persistence/codec/payload-codec.js';
 
 /** Adapters of one engine: the store file, its change feed, the event bus, clock and logger. */
-export function infrastructureModule(db: SqliteDb, clock: Clock, logger: Logger, settings: EngineSettings): ContainerModule {
+export function infrastructureModule(
+  db: SqliteDb,
+  clock: Clock,
+  logger: Logger,
+  settings: EngineSettings,
+  codec: PayloadCodec = plainCodec,
+): ContainerModule {
   return new ContainerModule(({ bind }) => {
-    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db));
+    const schedulers = new SqliteJobSchedulerRepository(db, repeatIterationPlanner, codec);
+    bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now), codec));
+    bind(JOB_SCHEDULER_REPOSITORY).toConstantValue(schedulers);
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
+    bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db, codec));
+    bind(JOB_STEP_REPOSITORY).toConstantValue(new SqliteJobStepRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
     bind(EVENT_BUS).toConstantValue(new InProcessEventBus());
     bind(CLOCK).toConstantValue(clock);
@@ -37,5 +58,8 @@ export function applicationModule(settings: EngineSettings): ContainerModule {
     bind(QueueSchedulerService).toSelf().inSingletonScope();
     bind(JobQueueService).toSelf().inSingletonScope();
     bind(JobWorkerService).toSelf().inSingletonScope();
+    bind(FlowService).toSelf().inSingletonScope();
+    bind(JobStepService).toSelf().inSingletonScope();
+    bind(JobSchedulerService).toSelf().inSingletonScope();
   });
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { encryptionOptionsSchema } from './encryption-options.schema.js';
 
 export const engineOptionsSchema = z.strictObject({
   path: z.string({ error: 'path must be a file path or ":memory:"' }).min(1, { error: 'path must be a file path or ":memory:"' }),
@@ -7,7 +8,8 @@ export const engineOptionsSchema = z.strictObject({
   logger: z.custom<object>((v) => typeof v === 'object' && v !== null, { error: 'logger must be an object' }).optional(),
   idleCheckInterval: z.number().int().min(1).max(60_000).optional(),
   changePollInterval: z.number().int().min(1).max(60_000).optional(),
-  busyTimeout: z.number().int().min(0).optional(),
+  busyTimeout: z.number().int().min(0).max(2_147_483_647).optional(),
+  encryption: encryptionOptionsSchema.optional(),
 });
 
 export type QueueEngineOptions = z.input<typeof engineOptionsSchema>;

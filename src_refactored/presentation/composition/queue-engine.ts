@@ -7,12 +7,18 @@ import type { Logger } from '../../core/application/ports/logger.port.js';
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
+import { FlowService } from '../../core/application/services/flow.service.js';
+import { JobStepService } from '../../core/application/services/job-step.service.js';
+import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
 import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
 import { parseInput } from '../validation/parse-input.js';
 import { engineOptionsSchema, type QueueEngineOptions } from './engine-options.schema.js';
 import { applicationModule, infrastructureModule } from './engine-modules.js';
+import { EncryptionCodec } from '../../infrastructure/persistence/codec/encryption-codec.js';
+import { SqlitePayloadRewriter } from '../../infrastructure/persistence/drizzle/sqlite-payload-rewriter.js';
+import { BulliteError } from '../../shared/bullite-error.js';
 
 /** Something the engine closes when it closes (workers first, so they can finish their jobs). */
 export interface EngineAttachment {
@@ -29,14 +35,19 @@ export class QueueEngine {
   readonly queues: JobQueueService;
   readonly workers: JobWorkerService;
   readonly scheduler: QueueSchedulerService;
+  readonly flows: FlowService;
+  readonly steps: JobStepService;
+  readonly schedulers: JobSchedulerService;
   readonly events: EventBus;
   private readonly changes: ChangeFeed;
   private readonly attachments = new Set<EngineAttachment>();
+  private readonly codec: EncryptionCodec | undefined;
   private closing: Promise<void> | undefined;
 
   /** @internal use createQueueEngine */
   constructor(
-    private readonly db: SqliteDb,
+    /** @internal the open file (tests and tools; not part of the API) */
+    readonly db: SqliteDb,
     options: QueueEngineOptions,
   ) {
     this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
@@ -45,14 +56,20 @@ export class QueueEngine {
       changePollInterval: options.changePollInterval ?? 20,
     };
     const container = new Container();
+    const encryption = options.encryption as { key: Buffer; previousKeys?: Buffer[] } | undefined;
+    const codec = encryption === undefined ? undefined : new EncryptionCodec(encryption.key, encryption.previousKeys);
+    this.codec = codec;
     container.load(
-      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings),
+      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings, codec),
       applicationModule(settings),
     );
     this.clock = container.get<Clock>(CLOCK);
     this.queues = container.get(JobQueueService);
     this.workers = container.get(JobWorkerService);
     this.scheduler = container.get(QueueSchedulerService);
+    this.flows = container.get(FlowService);
+    this.steps = container.get(JobStepService);
+    this.schedulers = container.get(JobSchedulerService);
     this.events = container.get<EventBus>(EVENT_BUS);
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);
     this.scheduler.start();
@@ -66,6 +83,15 @@ export class QueueEngine {
   attach(attachment: EngineAttachment): () => void {
     this.attachments.add(attachment);
     return () => this.attachments.delete(attachment);
+  }
+
+  /**
+   * Key rotation: rewrites every stored job data, return value and log line that is plain or under a
+   * previous key with `encryption.key`, in batches. Afterwards `previousKeys` can be dropped.
+   */
+  async reencrypt(): Promise<{ jobs: number; logs: number }> {
+    if (this.codec === undefined) throw new BulliteError('ERR_ENCRYPTION_KEY', 'reencrypt() needs an engine opened with encryption: { key }');
+    return new SqlitePayloadRewriter(this.db, this.codec).rewriteAll();
   }
 
   /** Closes attached workers (gracefully), stops timers and closes the file. Idempotent. */
@@ -87,6 +113,10 @@ export async function createQueueEngine(options: QueueEngineOptions): Promise<Qu
 
 export function openQueueEngineSync(options: QueueEngineOptions): QueueEngine {
   const parsed = parseInput(engineOptionsSchema, options, 'options');
-  const db = openSqliteDatabase(parsed.path, { durability: parsed.durability, busyTimeoutMs: parsed.busyTimeout });
+  const db = openSqliteDatabase(parsed.path, {
+    durability: parsed.durability,
+    busyTimeoutMs: parsed.busyTimeout,
+    secureDelete: parsed.encryption !== undefined,
+  });
   return new QueueEngine(db, parsed);
 }

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { MAX_PRIORITY } from '../../core/domain/job/priority.js';
+import { repeatOptionsSchema } from './repeat-options.schema.js';
 
 const nonNegativeInt = z.number().int().min(0);
 const positiveInt = z.number().int().min(1);
@@ -57,8 +58,15 @@ export const jobsOptionsSchema = z.strictObject({
     .optional(),
   deadLetter: z.strictObject({ queue: z.string().min(1) }).optional(),
   dependsOn: z.array(z.string().min(1)).optional(),
+  /** BullMQ v5's repeatable job option: an alias that upserts a job scheduler (Queue.add). */
+  repeat: repeatOptionsSchema.optional(),
 });
 
 export type JobsOptionsInput = z.input<typeof jobsOptionsSchema>;
 
-export const jobNameSchema = z.string({ error: 'Job name must be a string' }).min(1, { error: 'Job name must not be empty' }).max(512);
+// Names show up in CLI tables, the dashboard and log lines: no control characters (newlines, ESC …).
+export const jobNameSchema = z
+  .string({ error: 'Job name must be a string' })
+  .min(1, { error: 'Job name must not be empty' })
+  .max(512, { error: 'Job name must be at most 512 characters' })
+  .regex(/^[^\p{Cc}]*$/u, { error: 'Job name must not contain control characters' });

@@ -24,6 +24,11 @@ export const workerOptionsSchema = z.strictObject({
   drainDelay: z.number().min(0).optional(),
   /** Sandboxed processors (file path): threads instead of child processes. */
   useWorkerThreads: z.boolean().optional(),
+  /** Passed to child_process.fork / new worker_threads.Worker for sandboxed processors (BullMQ's names). */
+  workerForkOptions: z.looseObject({ execArgv: z.array(z.string()).optional() }).optional(),
+  workerThreadsOptions: z.looseObject({ execArgv: z.array(z.string()).optional() }).optional(),
+  /** ms a sandboxed processor gets to honour its aborted signal before it is killed (default 5000). */
+  killGracePeriod: z.number().int().min(0).max(600_000).optional(),
 });
 
 export type WorkerOptionsInput = z.input<typeof workerOptionsSchema>;

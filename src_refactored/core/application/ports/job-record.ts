@@ -1,5 +1,6 @@
 import type { JobState } from '../../domain/job/job-state.js';
 import type { JobsOptions } from '../../domain/job/job-options.js';
+import type { QueueEventRecord } from './event-bus.port.js';
 
 /** A stored job as the application layer sees it (parsed JSON, epoch-ms times). */
 export interface JobRecord {
@@ -44,6 +45,8 @@ export interface NewJob {
   delay: number;
   maxAttempts: number;
   groupId?: string;
+  /** A flow parent: stored in `waiting-children` (its children are inserted right after it). */
+  waitChildren?: boolean;
 }
 
 export interface InsertResult {
@@ -69,6 +72,8 @@ export type SettleCommand =
       failedReason: string;
       stacktrace: string[];
       retention: Retention;
+      /** opts.deadLetter.queue: the failed job is copied there in the same transaction. */
+      deadLetter?: string;
     }
   | {
       kind: 'retry';
@@ -94,4 +99,6 @@ export interface SettleResult {
   /** Per command: false when the lock was lost (the job moved on without this worker). */
   accepted: boolean[];
   claimed: JobRecord[];
+  /** Events of follow-up changes the settle made (parents released or failed, dead letters added). */
+  effects?: QueueEventRecord[];
 }

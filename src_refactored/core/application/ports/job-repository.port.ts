@@ -1,6 +1,9 @@
 import type { JobState, JobStateOrUnknown } from '../../domain/job/job-state.js';
+import type { QueueEventRecord } from './event-bus.port.js';
+import type { JobsOptions } from '../../domain/job/job-options.js';
 import type {
   ClaimRequest,
+  Retention,
   InsertResult,
   JobRecord,
   NewJob,
@@ -26,6 +29,24 @@ export interface StalledSweep {
   recovered: { queue: string; id: string }[];
   /** Jobs failed because they stalled more than `maxStalledCount` times. */
   failed: { queue: string; id: string }[];
+  /** Events of follow-up changes (parents of the failed jobs, dead letters). */
+  effects?: QueueEventRecord[];
+}
+
+/** An active job whose lock had expired when it was read (first pass of stalled recovery). */
+export interface StalledCandidate {
+  id: string;
+  lockedUntil: number;
+  stalledCounter: number;
+  opts: JobsOptions;
+}
+
+/** What to do with a candidate if its lock is still exactly as read: back to ready, or fail (with retention). */
+export interface StalledDecision {
+  id: string;
+  lockedUntil: number;
+  fail: boolean;
+  retention: Retention;
 }
 
 export type RemoveOutcome = 'removed' | 'missing' | 'locked';
@@ -59,7 +80,8 @@ export interface IJobRepository {
   /** Jobs of the given states, ordered per state as BullMQ lists them; `end` inclusive, -1 for all. */
   list(queue: string, states: readonly JobState[], start: number, end: number, asc: boolean): Promise<JobRecord[]>;
 
-  remove(queue: string, id: string): Promise<RemoveOutcome>;
+  /** Removes the job with its flow subtree, unless one of them is active ('locked': nothing removed). */
+  remove(queue: string, id: string, now: number): Promise<RemoveOutcome>;
   /** Removes waiting and prioritized jobs (and delayed ones when asked). */
   drain(queue: string, includeDelayed: boolean): Promise<number>;
   /** Removes up to `limit` jobs of `state` older than `graceMs`; returns their ids. */
@@ -77,8 +99,23 @@ export interface IJobRepository {
   promoteDue(now: number): Promise<{ queue: string; ids: string[] }[]>;
   /** Earliest due time of any delayed job, or null. */
   nextDueAt(): Promise<number | null>;
-  /** Active jobs of `queue` whose lock expired before `now` go back to waiting, or fail past the limit. */
+  /**
+   * One-pass recovery: active jobs of `queue` whose lock expired before `now` go back to waiting
+   * (stalledCounter + 1), or fail past `maxStalledCount`. The engine's sweep uses the two-pass form below.
+   */
   recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep>;
+  /** Active jobs of `queue` whose lock expired before `now` (at most `limit`): the first pass. */
+  findStalled(queue: string, now: number, limit: number): Promise<StalledCandidate[]>;
+  /**
+   * Second pass: each decided job whose lock is unchanged since `findStalled` goes back to ready
+   * (stalledCounter + 1) or fails with `job stalled more than allowable limit`; a renewed or re-claimed
+   * job is left alone. Retention of the failed ones applies in the same transaction.
+   */
+  recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep>;
+  /** Keeps the finished jobs of `state` within `retention` (the periodic sweep for age rules); bounded work. */
+  applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): Promise<void>;
+  /** Options of the most recently finished job of `state`: its retention rule is the one in force. */
+  newestFinishedOpts(queue: string, state: 'completed' | 'failed'): Promise<JobsOptions | null>;
 }
 
 export const JOB_REPOSITORY = Symbol.for('bullite.IJobRepository');

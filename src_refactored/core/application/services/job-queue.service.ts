@@ -3,12 +3,14 @@ import { CLOCK, type Clock } from '../ports/clock.port.js';
 import { EVENT_BUS, type EventBus } from '../ports/event-bus.port.js';
 import { JOB_REPOSITORY, type IJobRepository } from '../ports/job-repository.port.js';
 import { QUEUE_REPOSITORY, type IQueueRepository } from '../ports/queue-repository.port.js';
-import type { JobRecord, NewJob } from '../ports/job-record.js';
+import type { InsertResult, JobRecord, NewJob } from '../ports/job-record.js';
 import type { JobsOptions } from '../../domain/job/job-options.js';
 import type { JobState, JobStateOrUnknown } from '../../domain/job/job-state.js';
 import { JobLockedError, JobNotFoundError, JobStateError } from '../../domain/job/job-errors.js';
+import { assertLinkOptions } from '../../domain/job/dependency-policy.js';
 import { ValidationError, BulliteError } from '../../../shared/bullite-error.js';
 import { serializeJson } from './json-value.js';
+import { buildNewJob } from './new-job.js';
 import { WORK_SIGNAL, type WorkSignal } from './work-signal.js';
 import { QueueSchedulerService } from './queue-scheduler.service.js';
 
@@ -32,16 +34,26 @@ export class JobQueueService {
   ) {}
 
   async add(queue: string, input: AddJobInput): Promise<JobRecord> {
-    const [record] = await this.addBulk(queue, [input]);
+    const [record] = await this.addBulk(queue, [input], true);
     return record;
   }
 
   /** One transaction: either every job is stored or none (a bad entry fails the batch before any write). */
-  async addBulk(queue: string, inputs: readonly AddJobInput[]): Promise<JobRecord[]> {
-    const newJobs = inputs.map((input, index) => this.toNewJob(queue, input, inputs.length > 1 ? `jobs[${index}].` : ''));
+  async addBulk(queue: string, inputs: readonly AddJobInput[], single = false): Promise<JobRecord[]> {
+    // Errors name `jobs[i].data` for addBulk (even a batch of one) and `data` for add.
+    const newJobs = inputs.map((input, index) => this.toNewJob(queue, input, single ? '' : `jobs[${index}].`));
     const results = await this.jobs.insert(newJobs, this.clock.now());
+    this.announce(results);
+    return results.map((r) => r.record);
+  }
+
+  /** Events and wake-ups for newly inserted jobs (of any queues: flows span several). */
+  announce(results: readonly InsertResult[]): void {
     let earliestDue: number | null = null;
+    const queues = new Set<string>();
     for (const { record, duplicated } of results) {
+      const queue = record.queue;
+      queues.add(queue);
       if (duplicated) {
         this.publish(queue, 'duplicated', record.id, {});
         continue;
@@ -51,32 +63,22 @@ export class JobQueueService {
         this.publish(queue, 'delayed', record.id, { delay: record.runAt });
         if (earliestDue === null || record.runAt! < earliestDue) earliestDue = record.runAt;
       } else {
-        this.publish(queue, 'waiting', record.id, {});
+        this.publish(queue, record.state === 'waiting-children' ? 'waiting-children' : 'waiting', record.id, {});
       }
     }
     if (earliestDue !== null) this.scheduler.noteDueAt(earliestDue);
-    this.signal.notify(queue);
-    return results.map((r) => r.record);
+    for (const queue of queues) this.signal.notify(queue);
   }
 
-  private toNewJob(queue: string, input: AddJobInput, prefix: string): NewJob {
+  /** Validated input → what the store inserts (also used for the jobs of a flow). */
+  toNewJob(queue: string, input: AddJobInput, prefix: string): NewJob {
     const { opts } = input;
+    assertLinkOptions(queue, opts, prefix);
     const dataJson = serializeJson(input.data, `${prefix}data`);
     if (opts.sizeLimit !== undefined && Buffer.byteLength(dataJson) > opts.sizeLimit) {
       throw new ValidationError(`${prefix}data`, `The size of job ${input.name} exceeds the limit ${opts.sizeLimit} bytes`);
     }
-    return {
-      queue,
-      name: input.name,
-      dataJson,
-      opts,
-      customId: opts.jobId,
-      priority: opts.priority ?? 0,
-      lifo: opts.lifo ?? false,
-      delay: opts.delay ?? 0,
-      maxAttempts: opts.attempts ?? 1,
-      groupId: opts.group?.id,
-    };
+    return buildNewJob(queue, input.name, dataJson, opts);
   }
 
   getJob(queue: string, id: string): Promise<JobRecord | null> {
@@ -132,7 +134,7 @@ export class JobQueueService {
   }
 
   async remove(queue: string, id: string): Promise<boolean> {
-    const outcome = await this.jobs.remove(queue, id);
+    const outcome = await this.jobs.remove(queue, id, this.clock.now());
     if (outcome === 'locked') throw new JobLockedError(id);
     if (outcome === 'removed') this.publish(queue, 'removed', id, {});
     return outcome === 'removed';

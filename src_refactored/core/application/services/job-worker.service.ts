@@ -11,6 +11,7 @@ import { WorkerRunner } from './worker-runner.js';
 import type { WorkerRunnerHooks, WorkerRunnerOptions } from './worker-runner-options.js';
 import { settleCommandFor, type SettleOutcome } from './settle-command.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
+import { publishEffects } from './store-effects.js';
 
 /** The worker side of the engine (behind the public `Worker`): processing loops and manual processing. */
 @injectable()
@@ -40,6 +41,7 @@ export class JobWorkerService {
       const [record] = await this.jobs.claim({ queue, token, limit: 1, lockMs, workerName: null }, this.clock.now());
       if (record !== undefined) {
         this.events.publish({ queue, event: 'active', args: { jobId: record.id, prev: 'waiting' } });
+        this.scheduler.noteClaimed([record]);
         return record;
       }
       const left = deadline - performance.now();
@@ -60,7 +62,8 @@ export class JobWorkerService {
   async settleManually(record: JobRecord, token: string, outcome: SettleOutcome, opts: WorkerRunnerOptions, handle: unknown): Promise<void> {
     const now = this.clock.now();
     const { command } = await settleCommandFor(record, token, outcome, opts, handle, now);
-    const { accepted } = await this.jobs.settle([command], now);
+    const { accepted, effects } = await this.jobs.settle([command], now);
+    publishEffects(effects, this.events, this.signal);
     if (!accepted[0]) throw new LockLostError(record.id, outcome.kind === 'completed' ? 'moveToFinished' : 'moveToFailed');
     const args: Record<string, unknown> = { jobId: record.id, prev: 'active' };
     if (command.kind === 'complete') this.events.publish({ queue: record.queue, event: 'completed', args: { ...args, returnvalue: (outcome as { result: unknown }).result } });

@@ -6,19 +6,29 @@ import { LOGGER, type Logger } from '../ports/logger.port.js';
 import { ENGINE_SETTINGS, type EngineSettings } from './engine-settings.js';
 import { WORK_SIGNAL, type WorkSignal } from './work-signal.js';
 import { STALLED_LIMIT_REASON } from '../../domain/job/job-errors.js';
+import { publishEffects } from './store-effects.js';
+import { JOB_SCHEDULER_REPOSITORY, type IJobSchedulerRepository } from '../ports/job-scheduler-repository.port.js';
+import type { JobRecord } from '../ports/job-record.js';
+import { StalledJobSweeper, type StalledWatch } from './stalled-job-sweeper.js';
+import { sweepRetention } from './retention-sweep.js';
+import { repeatJobId } from './repeat-iteration-planner.js';
 
-/** What a worker registers so the engine sweeps its queue for stalled jobs. */
-export interface StalledWatch {
-  queue: string;
-  maxStalledCount: number;
-  stalledInterval: number;
-  /** Renews the worker's own locks; called before each sweep so a clock jump cannot stall a live job. */
-  renewLocks: () => Promise<void>;
+/** Age-based retention (per watched queue) and the scheduler repair run at most this often (ms of clock time). */
+const RETENTION_SWEEP_INTERVAL = 5_000;
+
+/**
+ * Real time a stalled candidate's lock must stay unchanged before it is recovered. A live worker renews
+ * on its next timer tick (at most idleCheckInterval after its clock passed the renewal time), so a few
+ * ticks are enough even right after a sleep/resume jump seen by every process at once.
+ */
+function stallGraceMs(idleCheckInterval: number): number {
+  return Math.max(100, 4 * idleCheckInterval);
 }
 
 /**
- * Time-driven work of one engine: delayed jobs become waiting when due, expired locks are recovered.
- * Every sweep is one idempotent SQL transition, so several processes may run it on one file.
+ * Time-driven work of one engine: delayed jobs become waiting when due (job scheduler iterations are
+ * delayed jobs too), expired locks are recovered (StalledJobSweeper), age retention is applied. Every
+ * sweep is one idempotent SQL transition, so several processes may run it on one file.
  *
  * Timing: a timer is armed for the earliest due time (re-armed when an earlier one is added), but never
  * longer than `idleCheckInterval`, and each tick re-reads the Clock. A fake clock moved forward in a test
@@ -30,8 +40,9 @@ export class QueueSchedulerService {
   private timerDueAt = Number.POSITIVE_INFINITY;
   private ticking: Promise<void> | undefined;
   private closed = false;
-  private readonly watches = new Set<StalledWatch>();
-  private readonly nextSweepAt = new Map<StalledWatch, number>();
+  private readonly sweepers = new Set<StalledJobSweeper>();
+  private readonly nextRetentionAt = new Map<string, number>();
+  private nextRepairAt = 0;
 
   constructor(
     @inject(JOB_REPOSITORY) private readonly jobs: IJobRepository,
@@ -40,6 +51,7 @@ export class QueueSchedulerService {
     @inject(WORK_SIGNAL) private readonly signal: WorkSignal,
     @inject(ENGINE_SETTINGS) private readonly settings: EngineSettings,
     @inject(LOGGER) private readonly logger: Logger,
+    @inject(JOB_SCHEDULER_REPOSITORY) private readonly schedulers: IJobSchedulerRepository,
   ) {}
 
   start(): void {
@@ -60,12 +72,38 @@ export class QueueSchedulerService {
   }
 
   watchStalled(watch: StalledWatch): () => void {
-    this.watches.add(watch);
-    this.nextSweepAt.set(watch, this.clock.now() + watch.stalledInterval);
-    return () => {
-      this.watches.delete(watch);
-      this.nextSweepAt.delete(watch);
-    };
+    const sweeper = new StalledJobSweeper(watch, this.jobs, this.clock, stallGraceMs(this.settings.idleCheckInterval));
+    this.sweepers.add(sweeper);
+    return () => this.sweepers.delete(sweeper);
+  }
+
+  /**
+   * Jobs were just claimed. The claim of a scheduler's job created its next iteration in the same
+   * transaction; announce that job and arm the timer for it.
+   */
+  noteClaimed(records: readonly JobRecord[]): void {
+    for (const record of records) {
+      const schedulerId = record.opts.repeatJobKey;
+      if (schedulerId !== undefined) void this.announceNextIteration(record.queue, schedulerId).catch(() => undefined);
+    }
+  }
+
+  /** Events and timer for a job a scheduler created (by upsert or by the claim of the previous one). */
+  announceIteration(queue: string, jobId: string, name: string, runAt: number): void {
+    this.events.publish({ queue, event: 'added', args: { jobId, name } });
+    if (runAt > this.clock.now()) {
+      this.events.publish({ queue, event: 'delayed', args: { jobId, delay: runAt } });
+      this.noteDueAt(runAt);
+    } else {
+      this.events.publish({ queue, event: 'waiting', args: { jobId } });
+      this.signal.notify(queue);
+    }
+  }
+
+  private async announceNextIteration(queue: string, schedulerId: string): Promise<void> {
+    const scheduler = await this.schedulers.get(queue, schedulerId);
+    if (scheduler === null || scheduler.nextRun === null) return;
+    this.announceIteration(queue, repeatJobId(schedulerId, scheduler.nextRun), scheduler.template.name, scheduler.nextRun);
   }
 
   /** Runs one sweep now (also what the timer calls). Safe to call concurrently: calls are serialised. */
@@ -110,22 +148,39 @@ export class QueueSchedulerService {
       for (const jobId of ids) this.events.publish({ queue, event: 'waiting', args: { jobId, prev: 'delayed' } });
       this.signal.notify(queue);
     }
-    for (const watch of this.watches) await this.sweepStalled(watch);
+    await this.repairSchedulers();
+    for (const sweeper of this.sweepers) {
+      if (sweeper.due()) await this.sweepStalled(sweeper);
+      await this.sweepRetentionOf(sweeper.watch);
+    }
   }
 
-  private async sweepStalled(watch: StalledWatch): Promise<void> {
-    if (this.clock.now() < (this.nextSweepAt.get(watch) ?? 0)) return;
-    await watch.renewLocks();
-    const now = this.clock.now();
-    this.nextSweepAt.set(watch, now + watch.stalledInterval);
-    const { recovered, failed } = await this.jobs.recoverStalled(watch.queue, now, watch.maxStalledCount);
-    for (const { queue, id } of recovered) {
+  private async sweepStalled(sweeper: StalledJobSweeper): Promise<void> {
+    const { queue } = sweeper.watch;
+    const { recovered, failed, effects } = await sweeper.sweep();
+    for (const { id } of recovered) {
       this.events.publish({ queue, event: 'stalled', args: { jobId: id, prev: 'active' } });
       this.events.publish({ queue, event: 'waiting', args: { jobId: id, prev: 'active' } });
     }
-    for (const { queue, id } of failed) {
+    for (const { id } of failed) {
       this.events.publish({ queue, event: 'failed', args: { jobId: id, failedReason: STALLED_LIMIT_REASON, prev: 'active' } });
     }
-    if (recovered.length > 0) this.signal.notify(watch.queue);
+    publishEffects(effects, this.events, this.signal);
+    if (recovered.length > 0) this.signal.notify(queue);
+  }
+
+  /** A scheduler whose pending job was drained or removed gets a new one (checked every few seconds). */
+  private async repairSchedulers(): Promise<void> {
+    const now = this.clock.now();
+    if (now < this.nextRepairAt) return;
+    this.nextRepairAt = now + RETENTION_SWEEP_INTERVAL;
+    for (const job of await this.schedulers.repairOrphans(now)) this.announceIteration(job.queue, job.id, job.name, job.runAt ?? now);
+  }
+
+  private async sweepRetentionOf(watch: StalledWatch): Promise<void> {
+    const now = this.clock.now();
+    if (now < (this.nextRetentionAt.get(watch.queue) ?? 0)) return;
+    this.nextRetentionAt.set(watch.queue, now + RETENTION_SWEEP_INTERVAL);
+    await sweepRetention(this.jobs, watch.queue, watch, now);
   }
 }

@@ -10,12 +10,21 @@ import {
 } from '../../domain/job/job-options.js';
 import { ValidationError } from '../../../shared/bullite-error.js';
 import { serializeJson } from './json-value.js';
+import { isStepError } from '../../domain/job/step-errors.js';
 
 export type SettleOutcome = { kind: 'completed'; result: unknown } | { kind: 'failed'; error: Error };
 
 /** Errors that must not be retried: the processor said so, or the job was cancelled. */
 function isUnrecoverable(error: Error): boolean {
   return error.name === 'UnrecoverableError' || error.name === 'CancelledError';
+}
+
+/**
+ * The processor moved its own job and threw DelayedError, WaitingError or WaitingChildrenError: the attempt
+ * is neither completed nor failed, and nothing is written for it (the move already was).
+ */
+export function movedByProcessor(outcome: SettleOutcome): boolean {
+  return outcome.kind === 'failed' && isStepError(outcome.error);
 }
 
 /**
@@ -65,5 +74,6 @@ export async function settleCommandFor(
     return { command: { kind: 'retry', ...ref, failedReason, stacktrace, runAt: decision.runAt }, outcome };
   }
   const retention = retentionLimits(record.opts.removeOnFail ?? opts.removeOnFail, DEFAULT_REMOVE_ON_FAIL);
-  return { command: { kind: 'fail', ...ref, failedReason, stacktrace, retention }, outcome };
+  const deadLetter = record.opts.deadLetter?.queue;
+  return { command: { kind: 'fail', ...ref, failedReason, stacktrace, retention, deadLetter }, outcome };
 }

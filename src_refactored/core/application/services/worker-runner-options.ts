@@ -29,4 +29,6 @@ export interface WorkerRunnerHooks<C> {
   onDrained(): void;
   onError(error: Error): void;
   onLockRenewalFailed(jobIds: string[]): void;
+  /** The processor moved its own job (step jobs): no completed/failed outcome follows. */
+  onMoved?(context: C): void;
 }

@@ -10,7 +10,9 @@ import type { WorkerRunnerHooks, WorkerRunnerOptions } from './worker-runner-opt
 import type { QueueSchedulerService } from './queue-scheduler.service.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
-import { settleCommandFor, type SettleOutcome } from './settle-command.js';
+import { movedByProcessor, settleCommandFor, type SettleOutcome } from './settle-command.js';
+import { publishEffects } from './store-effects.js';
+import { StoreBackoff } from './store-backoff.js';
 
 interface ActiveJob<C> {
   record: JobRecord;
@@ -56,6 +58,7 @@ export class WorkerRunner<C> {
   private paused = false;
   private closing: Promise<void> | undefined;
   private timer: NodeJS.Timeout | undefined;
+  private readonly storeBackoff = new StoreBackoff();
   private nextRenewAt = 0;
   private renewing: Promise<void> | undefined;
   private readonly unsubscribe: (() => void)[] = [];
@@ -87,6 +90,8 @@ export class WorkerRunner<C> {
         maxStalledCount: this.opts.maxStalledCount,
         stalledInterval: this.opts.stalledInterval,
         renewLocks: () => this.renewLocks(),
+        removeOnComplete: this.opts.removeOnComplete,
+        removeOnFail: this.opts.removeOnFail,
       }),
     );
     this.nextRenewAt = this.deps.clock.now() + this.opts.lockRenewTime;
@@ -135,6 +140,7 @@ export class WorkerRunner<C> {
     }
     while (this.pumping || this.pumpScheduled) await new Promise((r) => setImmediate(r));
     if (this.timer !== undefined) clearInterval(this.timer);
+    this.storeBackoff.stop();
     for (const off of this.unsubscribe.splice(0)) off();
     this.running = false;
     this.stopped?.();
@@ -171,6 +177,7 @@ export class WorkerRunner<C> {
 
   private async pump(): Promise<void> {
     if (this.pumping) return void (this.pumpScheduled || this.schedulePump());
+    if (this.storeBackoff.blocked) return; // the retry timer pumps again when the pause is over
     this.pumping = true;
     try {
       const batch = this.pending;
@@ -184,16 +191,23 @@ export class WorkerRunner<C> {
         result = await this.deps.jobs.settle(batch.map((p) => p.command), now, next);
       } catch (error) {
         this.reportError(error);
-        for (const p of batch) p.done(); // the jobs stay active in the store; the stalled sweep recovers them
+        // Keep finished attempts for a retry after a pause (their tokens still fence them); a closing
+        // worker gives up instead: the jobs stay active in the store and the stalled sweep recovers them.
+        if (this.closing === undefined) this.pending = batch.concat(this.pending);
+        else for (const p of batch) p.done();
         this.idle = true;
-        return;
+        return this.storeBackoff.failed(() => this.schedulePump());
       }
+      this.storeBackoff.succeeded();
       batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
+      publishEffects(result.effects, this.deps.events, this.deps.signal);
       for (const record of result.claimed) this.start(record);
+      this.deps.scheduler.noteClaimed(result.claimed);
       if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit);
     } finally {
       this.pumping = false;
-      if (this.pending.length > 0 || (!this.idle && this.freeSlots() > 0)) this.schedulePump();
+      const more = this.pending.length > 0 || (!this.idle && this.freeSlots() > 0);
+      if (more && !this.storeBackoff.blocked) this.schedulePump();
     }
   }
 
@@ -227,6 +241,11 @@ export class WorkerRunner<C> {
       outcome = { kind: 'completed', result };
     } catch (error) {
       outcome = { kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) };
+    }
+    if (movedByProcessor(outcome)) {
+      this.active.delete(active.record.id);
+      this.hooks.onMoved?.(active.context);
+      return this.schedulePump();
     }
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
     this.active.delete(active.record.id);

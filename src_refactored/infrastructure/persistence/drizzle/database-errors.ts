@@ -11,9 +11,16 @@ export class DatabaseOpenError extends BulliteError {
   }
 }
 
+/** Why a store call failed: disk/size limit full, file deleted or replaced, I/O error, write lock held too long. */
+export type StorageFailure = 'full' | 'moved' | 'io' | 'busy';
+
 /** A write the store could not make (disk full, file gone, lock held too long). Nothing was changed. */
 export class StorageError extends BulliteError {
-  constructor(message: string, cause?: unknown) {
+  constructor(
+    message: string,
+    cause?: unknown,
+    readonly failure: StorageFailure = 'io',
+  ) {
     super('ERR_STORAGE', message, { cause });
   }
 }

@@ -1,5 +1,6 @@
 import type { JobRecord, NewJob } from '../../../core/application/ports/job-record.js';
 import type { JobState } from '../../../core/domain/job/job-state.js';
+import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 
 /** A `jobs` row as better-sqlite3 returns it (snake_case columns). */
 export interface JobRow {
@@ -38,12 +39,13 @@ export interface JobRow {
 
 const parse = (json: string | null, fallback: unknown): unknown => (json === null ? fallback : JSON.parse(json));
 
-export function toJobRecord(row: JobRow): JobRecord {
+/** `codec` decodes the payload columns (data, returnvalue); see payload-codec.ts. */
+export function toJobRecord(row: JobRow, codec: PayloadCodec = plainCodec): JobRecord {
   return {
     queue: row.queue,
     id: row.job_id,
     name: row.name,
-    data: parse(row.data, null),
+    data: parse(codec.decode('data', row.data), null),
     opts: parse(row.opts, {}) as JobRecord['opts'],
     state: row.state as JobState,
     priority: row.priority,
@@ -55,7 +57,7 @@ export function toJobRecord(row: JobRow): JobRecord {
     stalledCounter: row.stalled_counter,
     maxAttempts: row.max_attempts,
     progress: parse(row.progress, 0) as number | object,
-    returnvalue: parse(row.returnvalue, null),
+    returnvalue: parse(row.returnvalue === null ? null : codec.decode('returnvalue', row.returnvalue), null),
     failedReason: row.failed_reason,
     stacktrace: parse(row.stacktrace, []) as string[],
     processedOn: row.processed_on,
@@ -71,8 +73,8 @@ export function toJobRecord(row: JobRow): JobRecord {
 
 /**
  * The record of a row just inserted by SqliteJobWriter, without reading it back: what toJobRecord would
- * return for it (JSON goes through the same parse, so data reads back exactly as stored; every column
- * the insert does not set has its schema default).
+ * return for it (JSON goes through the same parse, so data reads back exactly as stored, before the
+ * payload codec's encoding; every column the insert does not set has its schema default).
  */
 export function newJobRecord(job: NewJob, id: string, optsJson: string, state: JobState, now: number, runAt: number | null): JobRecord {
   return {
@@ -100,7 +102,7 @@ export function newJobRecord(job: NewJob, id: string, optsJson: string, state: J
     lockToken: null,
     lockedUntil: null,
     groupId: job.groupId ?? null,
-    parent: null,
+    parent: job.opts.parent === undefined ? null : { queue: job.opts.parent.queue, id: job.opts.parent.id },
     cancelReason: null,
   };
 }

@@ -8,3 +8,12 @@ export const FINISHED = `state IN ('completed', 'failed')`;
 export const READY_STATE_OF_ROW = `CASE WHEN priority > 0 THEN 'prioritized' ELSE 'waiting' END`;
 /** Keeps a LIFO job (negative seq) at the front when it is re-sequenced. */
 export const RESEQUENCE = `CASE WHEN seq < 0 THEN -@seq ELSE @seq END`;
+/**
+ * In a RETURNING clause of a statement on one job: 1 when some parent (flow parent or `dependsOn`
+ * dependent) has an edge to it. One probe of job_dependencies_child; the settle path only resolves
+ * parents when it is 1.
+ */
+export const LINKED = `EXISTS (SELECT 1 FROM job_dependencies d WHERE d.child_queue = jobs.queue AND d.child_id = jobs.job_id) AS linked`;
+/** Conditions a worker write on its claimed job: named params @queue, @id, @token. */
+export const LOCK_FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
+export const UNLOCKED = `lock_token = NULL, locked_until = NULL`;

@@ -11,6 +11,8 @@ export interface OpenOptions {
   durability?: 'normal' | 'full';
   /** ms a statement waits for another process's write lock before SQLITE_BUSY. */
   busyTimeoutMs?: number;
+  /** Zero deleted and overwritten content (on with encryption: a rewritten value leaves no plain copy behind). */
+  secureDelete?: boolean;
 }
 
 /** drizzle-kit writes migrations to <package root>/drizzle; this file sits four levels below the root. */
@@ -21,7 +23,7 @@ function describeOpenFailure(path: string, error: unknown): DatabaseOpenError {
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {
     return new DatabaseOpenError(path, `${path} is not a bullite database (not SQLite, or corrupt): ${String(error)}`, error);
   }
-  if (code === 'SQLITE_READONLY' || code === 'SQLITE_CANTOPEN' || code === 'EACCES' || code === 'EROFS') {
+  if (code.startsWith('SQLITE_READONLY') || code.startsWith('SQLITE_CANTOPEN') || code === 'EACCES' || code === 'EROFS') {
     return new DatabaseOpenError(path, `${path} cannot be opened for writing (read-only file or folder?): ${String(error)}`, error);
   }
   return new DatabaseOpenError(path, `Could not open ${path}: ${String(error)}`, error);
@@ -40,19 +42,32 @@ export function openSqliteDatabase(path: string, options: OpenOptions = {}): Sql
       mkdirSync(dirname(fullPath), { recursive: true });
       closeSync(openSync(fullPath, 'a', 0o600));
     }
-    db = new Database(fullPath);
-    db.pragma(`busy_timeout = ${options.busyTimeoutMs ?? 5000}`);
-    // First read of the header: a foreign or corrupt file fails here, before anything is written.
-    db.prepare('SELECT count(*) FROM sqlite_master').get();
+    // The constructor's `timeout` is SQLite's busy_timeout (a PRAGMA could not take it as a parameter).
+    db = new Database(fullPath, { timeout: options.busyTimeoutMs ?? 5000 });
+    // First read of the header: a non-SQLite or corrupt file fails here, before anything is written.
+    assertBulliteOrEmpty(db, fullPath);
     if (!inMemory) db.pragma('journal_mode = WAL');
-    db.pragma(`synchronous = ${options.durability === 'full' ? 'FULL' : 'NORMAL'}`);
+    const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
+    db.pragma(`synchronous = ${synchronous}`);
     db.pragma('foreign_keys = ON');
+    if (options.secureDelete === true) db.pragma('secure_delete = ON');
     applyMigrations(db);
     return db;
   } catch (error) {
     db?.close();
     if (error instanceof DatabaseOpenError) throw error;
     throw describeOpenFailure(fullPath, error);
+  }
+}
+
+/**
+ * A valid SQLite file of another application (tables, but no migration record of ours) is refused:
+ * applying our schema to it would write into someone else's database.
+ */
+function assertBulliteOrEmpty(db: SqliteDb, path: string): void {
+  const tables = db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'table'").all().map((t) => t.name);
+  if (tables.length > 0 && !tables.includes('__drizzle_migrations')) {
+    throw new DatabaseOpenError(path, `${path} is an SQLite database of another application (tables: ${tables.slice(0, 5).join(', ')}); bullite will not write into it`);
   }
 }
 

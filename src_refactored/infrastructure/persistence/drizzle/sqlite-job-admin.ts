@@ -1,8 +1,10 @@
 import type { JobState } from '../../../core/domain/job/job-state.js';
 import type { RemoveOutcome } from '../../../core/application/ports/job-repository.port.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
+import { SqliteFlowRemoval } from './sqlite-flow-removal.js';
 
 /** Promotions happen in bounded batches so one sweep never holds the write lock for long. */
 const PROMOTE_BATCH = 1000;
@@ -10,14 +12,15 @@ const PROMOTE_BATCH = 1000;
 /** Queue-side maintenance: remove, drain, clean, obliterate, retry and promote. */
 export class SqliteJobAdmin {
   private readonly s;
+  private readonly removal: SqliteFlowRemoval;
 
   constructor(
     private readonly db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
+    codec: PayloadCodec,
   ) {
+    this.removal = new SqliteFlowRemoval(db, counters, codec);
     this.s = {
-      lockedState: db.prepare<[string, string], { state: string }>('SELECT state FROM jobs WHERE queue = ? AND job_id = ?'),
-      remove: db.prepare('DELETE FROM jobs WHERE queue = ? AND job_id = ?'),
       drainReady: db.prepare(`DELETE FROM jobs WHERE queue = ? AND ${READY}`),
       drainDelayed: db.prepare(`DELETE FROM jobs WHERE queue = ? AND state = 'delayed'`),
       activeCount: db.prepare<[string], { c: number }>(`SELECT count(*) AS c FROM jobs WHERE queue = ? AND state = 'active'`),
@@ -57,12 +60,9 @@ export class SqliteJobAdmin {
     };
   }
 
-  remove(queue: string, id: string): RemoveOutcome {
-    const row = this.s.lockedState.get(queue, id);
-    if (row === undefined) return 'missing';
-    if (row.state === 'active') return 'locked';
-    this.s.remove.run(queue, id);
-    return 'removed';
+  /** Removes the job and its flow subtree; 'locked' (nothing removed) when one of them is active. */
+  remove(queue: string, id: string, now: number): RemoveOutcome {
+    return this.removal.remove(queue, id, now);
   }
 
   drain(queue: string, includeDelayed: boolean): number {

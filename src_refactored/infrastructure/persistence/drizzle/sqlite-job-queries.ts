@@ -2,6 +2,7 @@ import type { JobRecord } from '../../../core/application/ports/job-record.js';
 import { JOB_STATES, type JobState, type JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import { FINISHED, READY } from './sql-fragments.js';
 
 const TOKEN_FENCE = `(@token IS NULL OR (lock_token = @token AND state = 'active'))`;
@@ -14,7 +15,10 @@ export class SqliteJobQueries {
   private readonly s;
   private readonly countStmts: Record<JobState, { get(queue: string): unknown }>;
 
-  constructor(private readonly db: SqliteDb) {
+  constructor(
+    private readonly db: SqliteDb,
+    private readonly codec: PayloadCodec,
+  ) {
     const count = (where: string) => db.prepare<[string], { c: number }>(`SELECT count(*) AS c FROM jobs WHERE queue = ? AND ${where}`);
     this.countStmts = {
       waiting: count(`${READY} AND state = 'waiting'`),
@@ -44,7 +48,7 @@ export class SqliteJobQueries {
 
   findById(queue: string, id: string): JobRecord | null {
     const row = this.s.find.get(queue, id);
-    return row === undefined ? null : toJobRecord(row);
+    return row === undefined ? null : toJobRecord(row, this.codec);
   }
 
   getState(queue: string, id: string): JobStateOrUnknown {
@@ -56,14 +60,14 @@ export class SqliteJobQueries {
   }
 
   updateData(queue: string, id: string, value: string, token?: string): boolean {
-    return this.s.data.run({ queue, id, value, token: token ?? null }).changes === 1;
+    return this.s.data.run({ queue, id, value: this.codec.encode('data', value), token: token ?? null }).changes === 1;
   }
 
   /** Appends a log line, keeping the newest `keepLogs`; returns the count kept, null if the job is gone. */
   addLog(queue: string, id: string, message: string, keepLogs?: number, token?: string): number | null {
     const row = this.s.rowId.get({ queue, id, token: token ?? null });
     if (row === undefined) return null;
-    this.s.addLog.run(row.id, message);
+    this.s.addLog.run(row.id, this.codec.encode('log', message));
     if (keepLogs !== undefined) this.s.trimLogs.run(row.id, keepLogs);
     return this.s.countLogs.get(row.id)!.c;
   }
@@ -71,7 +75,7 @@ export class SqliteJobQueries {
   getLogs(queue: string, id: string, start: number, end: number, asc: boolean): { logs: string[]; count: number } {
     const row = this.s.rowId.get({ queue, id, token: null });
     if (row === undefined) return { logs: [], count: 0 };
-    const all = this.s.logs.all(row.id).map((r) => r.message);
+    const all = this.s.logs.all(row.id).map((r) => this.codec.decode('log', r.message));
     const ordered = asc ? all : all.reverse();
     return { logs: ordered.slice(start, end < 0 ? undefined : end + 1), count: all.length };
   }
@@ -103,6 +107,6 @@ export class SqliteJobQueries {
          LIMIT ? OFFSET ?`,
       )
       .all(queue, ...wanted, ...wanted, limit, Math.max(0, start));
-    return rows.map(toJobRecord);
+    return rows.map((row) => toJobRecord(row, this.codec));
   }
 }

@@ -3,6 +3,7 @@ import type {
   InsertResult,
   JobRecord,
   NewJob,
+  Retention,
   SettleCommand,
   SettleResult,
 } from '../../../core/application/ports/job-record.js';
@@ -11,8 +12,13 @@ import type {
   LockRef,
   LockRenewal,
   RemoveOutcome,
+  StalledCandidate,
+  StalledDecision,
   StalledSweep,
 } from '../../../core/application/ports/job-repository.port.js';
+import type { JobsOptions } from '../../../core/domain/job/job-options.js';
+import { SqliteJobMaintenance } from './sqlite-job-maintenance.js';
+import { SqliteStalledFollowUps } from './sqlite-stalled-follow-ups.js';
 import type { JobState, JobStateOrUnknown } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { SqliteJobAdmin } from './sqlite-job-admin.js';
@@ -21,6 +27,7 @@ import { SqliteJobQueries } from './sqlite-job-queries.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
+import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 
 /**
  * IJobRepository on better-sqlite3. Statements are prepared once per engine; each port method is one
@@ -32,14 +39,26 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly lifecycle: SqliteJobLifecycle;
   private readonly queries: SqliteJobQueries;
   private readonly admin: SqliteJobAdmin;
+  private readonly stalled: SqliteJobMaintenance;
+  private readonly stalledFollowUps: SqliteStalledFollowUps;
 
-  constructor(db: SqliteDb) {
+  /**
+   * `afterClaim` runs inside every claim transaction (job schedulers create their next iteration there);
+   * `codec` encodes job data, return values and logs on their way in and out (plain by default).
+   */
+  constructor(
+    db: SqliteDb,
+    private readonly afterClaim: (claimed: readonly JobRecord[], now: number) => void = () => undefined,
+    codec: PayloadCodec = plainCodec,
+  ) {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
-    this.writer = new SqliteJobWriter(db, counters);
-    this.lifecycle = new SqliteJobLifecycle(db, counters);
-    this.queries = new SqliteJobQueries(db);
-    this.admin = new SqliteJobAdmin(db, counters);
+    this.writer = new SqliteJobWriter(db, counters, codec);
+    this.lifecycle = new SqliteJobLifecycle(db, counters, codec);
+    this.queries = new SqliteJobQueries(db, codec);
+    this.admin = new SqliteJobAdmin(db, counters, codec);
+    this.stalled = new SqliteJobMaintenance(db);
+    this.stalledFollowUps = new SqliteStalledFollowUps(db, counters, codec);
   }
 
   insert(jobs: readonly NewJob[], now: number): Promise<InsertResult[]> {
@@ -55,7 +74,7 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   claim(request: ClaimRequest, now: number): Promise<JobRecord[]> {
-    return this.tx.write(() => this.lifecycle.claim(request, now));
+    return this.tx.write(() => this.claimAndHook(request, now));
   }
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
@@ -63,13 +82,20 @@ export class SqliteJobRepository implements IJobRepository {
     // anything is ready: an empty queue then costs no BEGIN IMMEDIATE, and several worker processes
     // polling one file do not queue up on its lock.
     if (commands.length === 0 && next !== undefined && !this.lifecycle.hasReady(next.queue)) {
-      return Promise.resolve({ accepted: [], claimed: [] });
+      return Promise.resolve({ accepted: [], claimed: [], effects: [] });
     }
     return this.tx.write(() => {
-      const accepted = this.lifecycle.settle(commands, now);
-      const claimed = next === undefined ? [] : this.lifecycle.claim(next, now);
-      return { accepted, claimed };
+      const effects: SettleResult['effects'] = [];
+      const accepted = this.lifecycle.settle(commands, now, effects);
+      const claimed = next === undefined ? [] : this.claimAndHook(next, now);
+      return { accepted, claimed, effects };
     });
+  }
+
+  private claimAndHook(request: ClaimRequest, now: number): JobRecord[] {
+    const claimed = this.lifecycle.claim(request, now);
+    if (claimed.length > 0) this.afterClaim(claimed, now);
+    return claimed;
   }
 
   release(locks: readonly LockRef[]): Promise<void> {
@@ -104,8 +130,8 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.queries.list(queue, states, start, end, asc));
   }
 
-  remove(queue: string, id: string): Promise<RemoveOutcome> {
-    return this.tx.write(() => this.admin.remove(queue, id));
+  remove(queue: string, id: string, now: number): Promise<RemoveOutcome> {
+    return this.tx.write(() => this.admin.remove(queue, id, now));
   }
 
   drain(queue: string, includeDelayed: boolean): Promise<number> {
@@ -147,7 +173,37 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.admin.nextDueAt());
   }
 
+  findStalled(queue: string, now: number, limit: number): Promise<StalledCandidate[]> {
+    return this.tx.read(() => this.stalled.candidates(queue, now, limit));
+  }
+
   recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep> {
-    return this.tx.write(() => this.lifecycle.recoverStalled(queue, now, maxStalledCount));
+    return this.tx.write(() => {
+      const decisions = this.stalled.candidates(queue, now, -1).map((c) => ({
+        id: c.id,
+        lockedUntil: c.lockedUntil,
+        fail: c.stalledCounter + 1 > maxStalledCount,
+        retention: {},
+      }));
+      return this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
+    });
+  }
+
+  recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
+    return this.tx.write(() => {
+      const sweep = this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
+      const failed = new Set(sweep.failed.map((f) => f.id));
+      const kept = decisions.find((d) => failed.has(d.id) && d.retention.count !== 0);
+      if (kept !== undefined) this.lifecycle.applyRetention(queue, 'failed', kept.retention, now);
+      return sweep;
+    });
+  }
+
+  applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): Promise<void> {
+    return this.tx.write(() => this.lifecycle.applyRetention(queue, state, retention, now));
+  }
+
+  newestFinishedOpts(queue: string, state: 'completed' | 'failed'): Promise<JobsOptions | null> {
+    return this.tx.read(() => this.stalled.newestFinishedOpts(queue, state));
   }
 }

@@ -1,32 +1,52 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { SqliteDb } from './sqlite-database.js';
-import { StorageError } from './database-errors.js';
+import { StorageError, type StorageFailure } from './database-errors.js';
+import { SqliteFileGuard } from './sqlite-file-guard.js';
 
-/** After busy_timeout expired this many times in a row, the write gives up with a StorageError. */
+/** After busy_timeout expired this many times in a row, the call gives up with a StorageError. */
 const BUSY_RETRIES = 5;
+/** Retry pauses grow 10, 20, 40, 80, 160 ms (capped at 250) and are drawn uniformly below that ("full jitter"). */
+const BUSY_BASE_MS = 10;
+const BUSY_CAP_MS = 250;
 
-function storageMessage(error: unknown): string | undefined {
-  const code = (error as { code?: string }).code;
-  switch (code) {
-    case 'SQLITE_FULL':
-      return 'The disk (or the database size limit) is full: the write was rolled back and nothing changed. Free space and retry.';
-    case 'SQLITE_READONLY':
-    case 'SQLITE_READONLY_DBMOVED':
-      return 'The database file became read-only or was moved/deleted while open: reopen the engine.';
-    case 'SQLITE_IOERR':
-    case 'SQLITE_CORRUPT':
-      return `The database file could not be written (${code}): it may have been deleted or replaced under the engine.`;
-    default:
-      return undefined;
+const isBusy = (code: string) => code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED';
+
+/** SQLite result codes that mean "this write cannot happen now" rather than a bug in the statement. */
+function storageFailure(code: string): { kind: StorageFailure; message: string } | undefined {
+  if (code === 'SQLITE_FULL') {
+    return {
+      kind: 'full',
+      message: 'The disk (or the database size limit) is full: the write was rolled back and nothing changed. Free space and retry.',
+    };
   }
+  if (code.startsWith('SQLITE_READONLY')) {
+    return {
+      kind: 'moved',
+      message: `The database file was deleted, replaced or made read-only while the engine had it open (${code}): nothing was written; close and reopen the engine.`,
+    };
+  }
+  if (code.startsWith('SQLITE_IOERR') || code.startsWith('SQLITE_CORRUPT') || code === 'SQLITE_NOTADB' || code.startsWith('SQLITE_CANTOPEN')) {
+    return {
+      kind: 'io',
+      message: `The database file could not be read or written (${code}): it may have been deleted or replaced under the engine.`,
+    };
+  }
+  return undefined;
+}
+
+function translate(error: unknown): unknown {
+  const failure = storageFailure((error as { code?: string }).code ?? '');
+  return failure === undefined ? error : new StorageError(failure.message, error, failure.kind);
 }
 
 /**
  * Runs synchronous units of work as `BEGIN IMMEDIATE` transactions (the write lock is taken first, so
  * a transaction never fails half-way on an upgrade to a write lock). SQLITE_BUSY after busy_timeout is
- * retried a few times with jitter; disk-full and lost-file errors become a StorageError.
+ * retried a few times with jitter, so writers of several processes do not retry in lock-step; disk-full,
+ * lost-file and exhausted-busy errors become a StorageError, and a failed transaction changed nothing.
  */
 export class SqliteTransactor {
+  private readonly guard: SqliteFileGuard;
   /**
    * One better-sqlite3 transaction function, made once, that runs the unit of work it is given: making
    * a new one per write (db.transaction(work)) was 6.6 % of the time of `queue.add()` (W1 profile).
@@ -34,36 +54,47 @@ export class SqliteTransactor {
   private readonly runInTransaction;
 
   constructor(private readonly db: SqliteDb) {
+    this.guard = new SqliteFileGuard(db);
     this.runInTransaction = db.transaction((work: () => unknown) => work());
   }
 
   /** One write transaction, synchronously (the callback must not be async: it would commit at its first await). */
   writeSync<T>(work: () => T): T {
+    this.guard.assertInPlace();
     try {
       return this.runInTransaction.immediate(work) as T;
     } catch (error) {
-      const message = storageMessage(error);
-      if (message !== undefined) throw new StorageError(message, error);
-      throw error;
+      throw translate(error);
     }
   }
 
-  async write<T>(work: () => T): Promise<T> {
-    for (let attempt = 0; ; attempt++) {
+  write<T>(work: () => T): Promise<T> {
+    return this.withBusyRetry(() => this.writeSync(work));
+  }
+
+  /** Reads can meet SQLITE_BUSY too (another process recovering the WAL), and a vanished file. */
+  read<T>(work: () => T): Promise<T> {
+    return this.withBusyRetry(() => {
       try {
-        return this.writeSync(work);
+        return work();
       } catch (error) {
-        const busy = (error as { code?: string }).code === 'SQLITE_BUSY';
-        if (!busy) throw error;
-        if (attempt >= BUSY_RETRIES) {
-          throw new StorageError('Could not get the database write lock: another process holds it for too long.', error);
+        throw translate(error);
+      }
+    });
+  }
+
+  private async withBusyRetry<T>(attempt: () => T): Promise<T> {
+    for (let retry = 0; ; retry++) {
+      try {
+        return attempt();
+      } catch (error) {
+        if (!isBusy((error as { code?: string }).code ?? '')) throw error;
+        if (retry >= BUSY_RETRIES) {
+          const message = 'Could not get the database write lock: another process holds it for too long. Nothing was written; retry later.';
+          throw new StorageError(message, error, 'busy');
         }
-        await sleep(5 + Math.random() * 20 * (attempt + 1));
+        await sleep(Math.random() * Math.min(BUSY_CAP_MS, BUSY_BASE_MS * 2 ** retry));
       }
     }
-  }
-
-  async read<T>(work: () => T): Promise<T> {
-    return work();
   }
 }

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
+import { CLAIM_SQL } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { SqliteJobRepository } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-repository.js';
+
+describe('the claim query', () => {
+  it('walks the ready index in order: no table scan, no sort', async () => {
+    const db = openSqliteDatabase(':memory:');
+    const repo = new SqliteJobRepository(db);
+    // Mixed states and queues so the planner has something to choose between; ANALYZE gives it statistics.
+    const base = { name: 'n', dataJson: '{}', opts: {}, lifo: false, maxAttempts: 1 };
+    await repo.insert(
+      Array.from({ length: 2000 }, (_, i) => ({ ...base, queue: i % 3 === 0 ? 'other' : 'q', priority: i % 5, delay: i % 7 === 0 ? 1000 : 0 })),
+      1,
+    );
+    db.exec('ANALYZE');
+    const plan = db
+      .prepare(`EXPLAIN QUERY PLAN ${CLAIM_SQL}`)
+      .all({ queue: 'q', token: 't', lockedUntil: 2, now: 1, limit: 10, worker: null }) as { detail: string }[];
+    const details = plan.map((p) => p.detail).join('\n');
+    expect(details).toMatch(/SEARCH jobs USING INDEX jobs_ready \(queue=\?\)/);
+    expect(details).not.toMatch(/TEMP B-TREE/);
+    expect(details).not.toMatch(/SCAN jobs/);
+    db.close();
+  });
+});
