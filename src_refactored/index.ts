@@ -9,6 +9,12 @@ export type { JobTemplateInput as JobSchedulerTemplate } from './presentation/va
 export { Worker, type WorkerOptions, type Processor } from './presentation/api/worker.js';
 export { Job } from './presentation/api/job.js';
 export { QueueEvents, type QueueEventsOptions } from './presentation/api/queue-events.js';
+export type { QueueEventsListener } from './presentation/api/queue-events-listener.js';
+export type { SearchJobsOptions } from './presentation/validation/search-jobs.schema.js';
+export type { SearchJobsResult, MetricsResult } from './core/application/services/queue-insights.service.js';
+export { registerPrometheusMetrics } from './presentation/metrics/prom-client-collector.js';
+export { createDashboard, type Dashboard, type DashboardOptions } from './presentation/dashboard/dashboard-handler.js';
+export { startDashboard, type RunningDashboard, type StartDashboardOptions } from './presentation/dashboard/start-dashboard.js';
 export {
   FlowProducer,
   type FlowJob,
@@ -43,3 +49,4 @@ export { defineJob, createTypedWorker, JobDefinition, type JobDefinitionSpec, ty
 export { JobDataValidationError, type Problem } from './presentation/typed/job-data-validation.error.js';
 export { createTaskTool, type TaskTool, type SubmitResult } from './presentation/recipes/task-tool.js';
 export { createAgentExecutor, AGENT_STAGES, type AgentContext, type AgentSpec, type AgentStage, type AgentExecutor, type AgentJobData } from './presentation/recipes/agent-executor.js';
+export { createJobListView, type JobListView, type JobListSnapshot, type JobListRow, type JobListFilter } from './presentation/recipes/job-list-view.js';

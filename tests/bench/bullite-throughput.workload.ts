@@ -106,12 +106,12 @@ export function multiProcess(p: BenchParams): Promise<WorkloadResult> {
   });
 }
 
-/**
- * The W8 page read. searchJobs (issue 5) is not merged yet: until it is, a page of getJobs stands in.
- * Switching is this one line: `queue.searchJobs({ states: ['waiting'], cursor, limit: 50 })`.
- */
-export const W8_API = 'getJobs page of 50 (searchJobs not merged yet)';
-const readPage = (queue: Queue, page: number) => queue.getJobs(['waiting'], page * 50, page * 50 + 49, true);
+/** The W8 page read: `searchJobs` (issue 5), walking pages with its cursor. */
+export const W8_API = 'searchJobs page of 50';
+const readPage = async (queue: Queue, cursor: string | undefined) => {
+  const page = await queue.searchJobs({ states: ['waiting'], cursor, limit: 50 });
+  return { jobs: page.jobs, next: page.nextCursor ?? undefined };
+};
 
 /** W8: pages of 50 over `storedJobs` waiting jobs; the headline is the median ms per page. */
 export function searchPages(p: BenchParams): Promise<WorkloadResult> {
@@ -119,11 +119,13 @@ export function searchPages(p: BenchParams): Promise<WorkloadResult> {
     fillWaitingJobs(path, BENCH_QUEUE, p.storedJobs, engine.clock.now());
     const queue = new Queue(BENCH_QUEUE, { connection: engine });
     const times: number[] = [];
+    let cursor: string | undefined;
     for (let page = 0; page < p.searchPages; page++) {
       const t0 = performance.now();
-      const jobs = await readPage(queue, page);
+      const { jobs, next } = await readPage(queue, cursor);
       times.push(performance.now() - t0);
       if (jobs.length !== 50) throw new Error(`W8 page ${page} returned ${jobs.length} jobs`);
+      cursor = next;
     }
     const round = (n: number) => Math.round(n * 100) / 100;
     return { value: round(median(times)), unit: 'ms', extra: { api: W8_API, firstPageMs: round(times[0]), maxMs: round(Math.max(...times)) } };

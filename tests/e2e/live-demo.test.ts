@@ -34,5 +34,6 @@ describe('npm start (the live demo)', () => {
     expect(afterStop).toMatch(/\[reports\] #\d+ monthly completed/);
     expect(afterStop).toMatch(/reports +waiting=\d+ prioritized=\d+ delayed=\d+ active=0/);
     expect(out.trimEnd().endsWith('bye')).toBe(true);
+    expect(out).toMatch(/dashboard: http:\/\/127\.0\.0\.1:\d+\/\S*token=\S+/);
   });
 });

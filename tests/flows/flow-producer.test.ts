@@ -125,6 +125,8 @@ describe('FlowProducer', () => {
       ],
     });
     const [c1, c2, c3] = tree.children!.map((n) => n.job.id);
+    // QueueEvents reads the durable stream: events arrive after the add's turn, not inside it.
+    await until(() => seen.length >= 3);
     expect(seen).toEqual([`waiting-children:${c1}`, `waiting:${c2}`, `waiting:${c3}`]);
     await events.close();
     const full = await flows.getFlow({ id: tree.job.id, queueName: 'top' });

@@ -3,6 +3,7 @@ import { openSqliteDatabase, type SqliteDb } from '../../src_refactored/infrastr
 import { SqliteJobLifecycle } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
 import { SqliteQueueCounters } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-queue-counters.js';
 import { plainCodec } from '../../src_refactored/infrastructure/persistence/codec/payload-codec.js';
+import { SqliteMetricsRecorder } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-metrics-recorder.js';
 
 type Statement = { source: string; reader: boolean };
 
@@ -26,7 +27,7 @@ describe('hot-path query plans', () => {
   let statements: Record<string, Statement>;
   beforeEach(() => {
     db = openSqliteDatabase(':memory:');
-    const lifecycle = new SqliteJobLifecycle(db, new SqliteQueueCounters(db), plainCodec);
+    const lifecycle = new SqliteJobLifecycle(db, new SqliteQueueCounters(db), plainCodec, new SqliteMetricsRecorder(db));
     // The lifecycle's prepared statements (private by design; the test reads their SQL text).
     statements = (lifecycle as unknown as { s: Record<string, Statement> }).s;
   });

@@ -13,6 +13,9 @@ import { parseInput } from '../validation/parse-input.js';
 import { ValidationError } from '../../shared/bullite-error.js';
 import { parseRange } from '../validation/range.schema.js';
 import { Job } from './job.js';
+import { parseSearchJobs, type SearchJobsOptions } from '../validation/search-jobs.schema.js';
+import type { MetricsResult } from '../../core/application/services/queue-insights.service.js';
+import { collectFigures, formatExposition } from '../metrics/prometheus-exposition.js';
 import { QueueJobSchedulers, type JobSchedulerJson } from './queue-job-schedulers.js';
 import type { RepeatOptionsInput } from '../validation/repeat-options.schema.js';
 import type { JobTemplateInput } from '../validation/job-scheduler.schema.js';
@@ -237,6 +240,31 @@ export class Queue<DataType = unknown, ResultType = unknown, NameType extends st
 
   async remove(id: string): Promise<number> {
     return (await this.engine.queues.remove(this.name, String(id))) ? 1 : 0;
+  }
+
+  /**
+   * Paged, filtered job list for UIs (bullite extra): `{ states, name, dataQuery, from, to, cursor, limit,
+   * order }`. Pass `nextCursor` back as `cursor` for the next page; `counts` are per state for the filter.
+   */
+  async searchJobs(opts: SearchJobsOptions = {}) {
+    const result = await this.engine.insights.searchJobs(this.name, parseSearchJobs(opts));
+    return { ...result, jobs: result.jobs.map((r) => new Job<DataType, ResultType, NameType>(this.engine, r)) };
+  }
+
+  /** BullMQ's getMetrics: jobs completed (or failed) per minute, newest minute first. */
+  getMetrics(type: 'completed' | 'failed', start = 0, end = -1): Promise<MetricsResult> {
+    const [kind, from, to] = parseInput(
+      z.tuple([z.enum(['completed', 'failed']), z.number().int().min(0), z.number().int().min(-1)]),
+      [type, start, end],
+      'getMetrics',
+    );
+    return this.engine.insights.getMetrics(this.name, kind, from, to);
+  }
+
+  /** Prometheus text exposition of this queue (jobs by state, totals, processing and wait histograms). */
+  async exportPrometheusMetrics(globalVariables?: Record<string, string>): Promise<string> {
+    const labels = parseInput(z.record(z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]*$/), z.string()).optional(), globalVariables, 'globalVariables');
+    return formatExposition(await collectFigures(this.engine, [this.name]), labels);
   }
 
   async close(): Promise<void> {

@@ -19,7 +19,14 @@ import { JobQueueService } from '../../core/application/services/job-queue.servi
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
 import { WORK_SIGNAL, WorkSignal } from '../../core/application/services/work-signal.js';
-import { InProcessEventBus } from '../../infrastructure/events/in-process-event-bus.js';
+import { SqliteEventBus } from '../../infrastructure/events/sqlite-event-bus.js';
+import { EVENT_STREAM } from '../../core/application/ports/event-stream.port.js';
+import { EventsService } from '../../core/application/services/events.service.js';
+import { QueueInsightsService } from '../../core/application/services/queue-insights.service.js';
+import { JOB_SEARCH_REPOSITORY } from '../../core/application/ports/job-search.port.js';
+import { METRICS_REPOSITORY } from '../../core/application/ports/metrics-repository.port.js';
+import { SqliteJobSearch } from '../../infrastructure/persistence/drizzle/sqlite-job-search.js';
+import { SqliteMetricsRepository } from '../../infrastructure/persistence/drizzle/sqlite-metrics-repository.js';
 import type { SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
 import { SqliteChangeFeed } from '../../infrastructure/persistence/drizzle/sqlite-change-feed.js';
 import { SqliteJobRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-repository.js';
@@ -35,16 +42,21 @@ export function infrastructureModule(
   logger: Logger,
   settings: EngineSettings,
   codec: PayloadCodec = plainCodec,
+  eventsMaxLen?: number,
 ): ContainerModule {
   return new ContainerModule(({ bind }) => {
     const schedulers = new SqliteJobSchedulerRepository(db, repeatIterationPlanner, codec);
     bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now), codec));
     bind(JOB_SCHEDULER_REPOSITORY).toConstantValue(schedulers);
     bind(QUEUE_REPOSITORY).toConstantValue(new SqliteQueueRepository(db));
+    bind(JOB_SEARCH_REPOSITORY).toConstantValue(new SqliteJobSearch(db, codec));
+    bind(METRICS_REPOSITORY).toConstantValue(new SqliteMetricsRepository(db));
     bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db, codec));
     bind(JOB_STEP_REPOSITORY).toConstantValue(new SqliteJobStepRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
-    bind(EVENT_BUS).toConstantValue(new InProcessEventBus());
+    const events = new SqliteEventBus(db, clock, logger, eventsMaxLen, codec);
+    bind(EVENT_BUS).toConstantValue(events);
+    bind(EVENT_STREAM).toConstantValue(events);
     bind(CLOCK).toConstantValue(clock);
     bind(LOGGER).toConstantValue(logger);
   });
@@ -58,6 +70,8 @@ export function applicationModule(settings: EngineSettings): ContainerModule {
     bind(QueueSchedulerService).toSelf().inSingletonScope();
     bind(JobQueueService).toSelf().inSingletonScope();
     bind(JobWorkerService).toSelf().inSingletonScope();
+    bind(EventsService).toSelf().inSingletonScope();
+    bind(QueueInsightsService).toSelf().inSingletonScope();
     bind(FlowService).toSelf().inSingletonScope();
     bind(JobStepService).toSelf().inSingletonScope();
     bind(JobSchedulerService).toSelf().inSingletonScope();

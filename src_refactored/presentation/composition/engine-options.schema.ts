@@ -10,6 +10,8 @@ export const engineOptionsSchema = z.strictObject({
   changePollInterval: z.number().int().min(1).max(60_000).optional(),
   busyTimeout: z.number().int().min(0).max(2_147_483_647).optional(),
   encryption: encryptionOptionsSchema.optional(),
+  /** The durable event stream keeps about `maxLen` events per queue (BullMQ's streams.events.maxLen). */
+  events: z.strictObject({ maxLen: z.number().int().min(1).optional() }).optional(),
 });
 
 export type QueueEngineOptions = z.input<typeof engineOptionsSchema>;

@@ -7,6 +7,9 @@ import type { Logger } from '../../core/application/ports/logger.port.js';
 import { JobQueueService } from '../../core/application/services/job-queue.service.js';
 import { JobWorkerService } from '../../core/application/services/job-worker.service.js';
 import { QueueSchedulerService } from '../../core/application/services/queue-scheduler.service.js';
+import { EventsService } from '../../core/application/services/events.service.js';
+import { QueueInsightsService } from '../../core/application/services/queue-insights.service.js';
+import { EVENT_STREAM, type EventStream } from '../../core/application/ports/event-stream.port.js';
 import { FlowService } from '../../core/application/services/flow.service.js';
 import { JobStepService } from '../../core/application/services/job-step.service.js';
 import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
@@ -39,6 +42,11 @@ export class QueueEngine {
   readonly steps: JobStepService;
   readonly schedulers: JobSchedulerService;
   readonly events: EventBus;
+  /** The durable event stream (QueueEvents, dashboard). */
+  readonly eventStream: EventsService;
+  /** Job lists, metrics and queue listings for UIs (searchJobs, getMetrics, CLI, dashboard). */
+  readonly insights: QueueInsightsService;
+  private readonly stream: EventStream;
   private readonly changes: ChangeFeed;
   private readonly attachments = new Set<EngineAttachment>();
   private readonly codec: EncryptionCodec | undefined;
@@ -60,7 +68,7 @@ export class QueueEngine {
     const codec = encryption === undefined ? undefined : new EncryptionCodec(encryption.key, encryption.previousKeys);
     this.codec = codec;
     container.load(
-      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings, codec),
+      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings, codec, options.events?.maxLen),
       applicationModule(settings),
     );
     this.clock = container.get<Clock>(CLOCK);
@@ -72,6 +80,9 @@ export class QueueEngine {
     this.schedulers = container.get(JobSchedulerService);
     this.events = container.get<EventBus>(EVENT_BUS);
     this.changes = container.get<ChangeFeed>(CHANGE_FEED);
+    this.eventStream = container.get(EventsService);
+    this.stream = container.get<EventStream>(EVENT_STREAM);
+    this.insights = container.get(QueueInsightsService);
     this.scheduler.start();
   }
 
@@ -100,6 +111,7 @@ export class QueueEngine {
       await Promise.all([...this.attachments].map((a) => a.close().catch(() => undefined)));
       await this.scheduler.close();
       this.changes.close();
+      await this.stream.flush(); // events published during shutdown are still stored
       this.db.close();
     })();
     return this.closing;

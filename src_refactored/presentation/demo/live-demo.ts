@@ -1,11 +1,14 @@
 /**
- * `npm start`: a live demo on ./data/demo.db. Three queues with workers, a producer adding jobs,
- * retries with backoff, progress stages and priorities, printed as they happen. Ctrl-C closes the
- * workers gracefully (active jobs finish) and exits 0. `--seconds N` stops by itself after N seconds.
+ * `npm start`: a live demo on ./data/demo.db with the dashboard. Three queues with workers, a producer
+ * adding jobs, retries with backoff, progress stages and priorities, printed as they happen; the
+ * dashboard URL (token included, bound to 127.0.0.1) is printed first. Ctrl-C closes the workers
+ * gracefully (active jobs finish) and exits 0. `--seconds N` stops by itself after N seconds;
+ * BULLITE_DEMO_PORT picks the dashboard's port (default: a free one).
  */
 import { mkdirSync } from 'node:fs';
 import { createQueueEngine, Queue, QueueEvents, Worker, type Job } from '../../index.js';
 import { demoLine, printCounts } from './demo-output.js';
+import { startDashboard } from '../dashboard/start-dashboard.js';
 
 const seconds = Number(process.argv[process.argv.indexOf('--seconds') + 1]) || 0;
 const path = process.env.BULLITE_DEMO_DB ?? './data/demo.db';
@@ -69,7 +72,9 @@ const producer = setInterval(() => {
 }, 400);
 const stats = setInterval(() => void printCounts([emails, reports, agents]), 3000);
 
+const dashboard = await startDashboard(engine, { port: Number(process.env.BULLITE_DEMO_PORT ?? 0) });
 console.log(`bullite demo on ${path} — Ctrl-C to stop${seconds ? ` (stops by itself after ${seconds}s)` : ''}`);
+console.log(`dashboard: ${dashboard.url}`);
 
 let stopping = false;
 async function stop(): Promise<void> {
@@ -78,6 +83,7 @@ async function stop(): Promise<void> {
   clearInterval(producer);
   clearInterval(stats);
   console.log('\nstopping: waiting for active jobs to finish…');
+  await dashboard.close();
   await Promise.all([emailWorker.close(), reportWorker.close(), agentWorker.close()]);
   await printCounts([emails, reports, agents]);
   await reportEvents.close();

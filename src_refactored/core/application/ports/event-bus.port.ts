@@ -9,9 +9,15 @@ export interface QueueEventRecord {
 
 export type QueueEventListener = (event: Required<QueueEventRecord>) => void;
 
+/**
+ * Publishing side of queue events. Listeners are this engine's own (workers, followers of the durable
+ * stream); other processes read the stream through `EventStream`.
+ */
 export interface EventBus {
   publish(event: QueueEventRecord): void;
   subscribe(queue: string, listener: QueueEventListener): () => void;
+  /** Every queue's events (the dashboard follows all queues). */
+  subscribeAll(listener: QueueEventListener): () => void;
 }
 
 export const EVENT_BUS = Symbol.for('bullite.EventBus');

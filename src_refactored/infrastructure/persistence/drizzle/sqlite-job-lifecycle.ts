@@ -3,6 +3,7 @@ import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../..
 import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
+import type { FinishedTimes, SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
@@ -14,6 +15,8 @@ const AGE_TRIM_BATCH = 1000;
 
 const FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
 const UNLOCK = `lock_token = NULL, locked_until = NULL`;
+/** What the metrics need of a finished job (wait and processing time), returned by the same statement. */
+const TIMES = `timestamp, delay, processed_on`;
 
 /**
  * The claim: one statement picks the first ready job in index order (jobs_ready is exactly
@@ -45,6 +48,7 @@ export class SqliteJobLifecycle {
     db: SqliteDb,
     private readonly counters: SqliteQueueCounters,
     private readonly codec: PayloadCodec,
+    private readonly metrics: SqliteMetricsRecorder,
   ) {
     this.deadLetters = new SqliteDeadLetters(db, counters, codec);
     this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters, codec);
@@ -52,15 +56,17 @@ export class SqliteJobLifecycle {
       claim: db.prepare<Record<string, unknown>, JobRow>(CLAIM_SQL),
       hasReady: db.prepare<{ queue: string }, number>(`SELECT 1 FROM jobs WHERE queue = @queue AND ${READY} LIMIT 1`).pluck(),
       // RETURNING LINKED: whether a parent waits for this job, so only flow/DAG jobs pay for resolution.
-      complete: db.prepare<Record<string, unknown>, { linked: number }>(
+      complete: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
         `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} RETURNING ${LINKED}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} RETURNING ${LINKED}, ${TIMES}`,
       ),
-      fail: db.prepare<Record<string, unknown>, { linked: number }>(
+      fail: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, stacktrace = @stack, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} RETURNING ${LINKED}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE} RETURNING ${LINKED}, ${TIMES}`,
       ),
-      removeFinished: db.prepare<Record<string, unknown>, { linked: number }>(`DELETE FROM jobs WHERE ${FENCE} RETURNING ${LINKED}`),
+      removeFinished: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
+        `DELETE FROM jobs WHERE ${FENCE} RETURNING ${LINKED}, ${TIMES}`,
+      ),
       retry: db.prepare(
         `UPDATE jobs SET state = CASE WHEN @runAt IS NOT NULL THEN 'delayed' ELSE ${READY_STATE_OF_ROW} END,
                 run_at = @runAt, seq = ${RESEQUENCE}, failed_reason = @reason, stacktrace = @stack,
@@ -117,6 +123,7 @@ export class SqliteJobLifecycle {
 
   settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): boolean[] {
     const trims = new Map<string, { queue: string; state: 'completed' | 'failed'; retention: Retention }>();
+    this.metrics.discard();
     const accepted = commands.map((c) => {
       const fence = { queue: c.queue, id: c.id, token: c.token };
       switch (c.kind) {
@@ -131,6 +138,7 @@ export class SqliteJobLifecycle {
               ? this.s.complete.get({ ...fence, value: this.codec.encode('returnvalue', c.returnvalueJson), now })
               : this.s.fail.get({ ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
           if (changed === undefined) return false;
+          this.metrics.observe(c.queue, state, changed, now);
           if (changed.linked) this.resolveParents(c, now, effects);
           if (dying !== undefined && c.kind === 'fail') {
             const { failedReason, stacktrace } = c;
@@ -150,6 +158,7 @@ export class SqliteJobLifecycle {
     });
     // One trim per (queue, state) per batch: a burst of completions pays for retention once.
     for (const { queue, state, retention } of trims.values()) this.applyRetention(queue, state, retention, now);
+    this.metrics.flush();
     return accepted;
   }
 

@@ -26,6 +26,7 @@ import { SqliteJobLifecycle } from './sqlite-job-lifecycle.js';
 import { SqliteJobQueries } from './sqlite-job-queries.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import { SqliteQueueCounters } from './sqlite-queue-counters.js';
+import { SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
 import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 
@@ -40,6 +41,7 @@ export class SqliteJobRepository implements IJobRepository {
   private readonly queries: SqliteJobQueries;
   private readonly admin: SqliteJobAdmin;
   private readonly stalled: SqliteJobMaintenance;
+  private readonly metrics: SqliteMetricsRecorder;
   private readonly stalledFollowUps: SqliteStalledFollowUps;
 
   /**
@@ -54,7 +56,8 @@ export class SqliteJobRepository implements IJobRepository {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
     this.writer = new SqliteJobWriter(db, counters, codec);
-    this.lifecycle = new SqliteJobLifecycle(db, counters, codec);
+    this.metrics = new SqliteMetricsRecorder(db);
+    this.lifecycle = new SqliteJobLifecycle(db, counters, codec, this.metrics);
     this.queries = new SqliteJobQueries(db, codec);
     this.admin = new SqliteJobAdmin(db, counters, codec);
     this.stalled = new SqliteJobMaintenance(db);
@@ -185,18 +188,32 @@ export class SqliteJobRepository implements IJobRepository {
         fail: c.stalledCounter + 1 > maxStalledCount,
         retention: {},
       }));
-      return this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
+      return this.countFailures(
+        this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now)),
+        now,
+      );
     });
   }
 
   recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
     return this.tx.write(() => {
-      const sweep = this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now));
+      const sweep = this.countFailures(
+        this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now)),
+        now,
+      );
       const failed = new Set(sweep.failed.map((f) => f.id));
       const kept = decisions.find((d) => failed.has(d.id) && d.retention.count !== 0);
       if (kept !== undefined) this.lifecycle.applyRetention(queue, 'failed', kept.retention, now);
       return sweep;
     });
+  }
+
+  /** Jobs failed by the stalled sweep count in the failed metrics, in the sweep's transaction. */
+  private countFailures(sweep: StalledSweep, now: number): StalledSweep {
+    this.metrics.discard();
+    for (const job of sweep.failed) this.metrics.observe(job.queue, 'failed', undefined, now);
+    this.metrics.flush();
+    return sweep;
   }
 
   applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): Promise<void> {

@@ -59,5 +59,9 @@ export const jobs = sqliteTable(
     index('jobs_finished').on(t.queue, t.state, t.finishedOn).where(sql`state IN ('completed', 'failed')`),
     index('jobs_waiting_children').on(t.queue, t.seq).where(sql`state = 'waiting-children'`),
     index('jobs_parent').on(t.parentQueue, t.parentId).where(sql`parent_id IS NOT NULL`),
+    // searchJobs (UI lists): one state of a queue, newest first, paged by (timestamp, rowid) — the rowid
+    // ends every index entry, so ORDER BY timestamp, id needs no sort. The name variant serves name filters.
+    index('jobs_search').on(t.queue, t.state, t.timestamp),
+    index('jobs_search_name').on(t.queue, t.state, t.name, t.timestamp),
   ],
 );

@@ -1,0 +1,171 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { createQueueEngine, Queue, QueueEvents, Worker, type QueueEngine } from '../../src_refactored/index.js';
+import { nextEvent, tempDir, until } from '../support/engine-fixture.js';
+
+type Seen = { event: string; jobId: string | undefined; id: string; args: Record<string, unknown> };
+
+const WATCHED = ['added', 'waiting', 'active', 'progress', 'completed', 'failed', 'retries-exhausted', 'removed', 'paused', 'resumed', 'cleaned', 'duplicated', 'delayed', 'drained'] as const;
+
+function record(events: QueueEvents, into: Seen[]): void {
+  for (const name of WATCHED) {
+    events.on(name, (args: Record<string, unknown>, id: string) => into.push({ event: name, jobId: args.jobId as string | undefined, id, args }));
+  }
+}
+
+describe('durable QueueEvents', () => {
+  const cleanups: (() => Promise<void> | void)[] = [];
+  afterEach(async () => {
+    for (const c of cleanups.splice(0).reverse()) await c();
+  });
+
+  async function twoEngines() {
+    const temp = tempDir();
+    const path = join(temp.dir, 'jobs.db');
+    const producer = await createQueueEngine({ path, idleCheckInterval: 10 });
+    const observer = await createQueueEngine({ path, idleCheckInterval: 10, changePollInterval: 5 });
+    cleanups.push(temp.cleanup, () => producer.close(), () => observer.close());
+    return { path, producer, observer };
+  }
+
+  it('a second engine on the same file receives added, active, progress, completed in order', async () => {
+    const { producer, observer } = await twoEngines();
+    const events = new QueueEvents('mail', { connection: observer });
+    await events.waitUntilReady();
+    const seen: Seen[] = [];
+    record(events, seen);
+    const completed = nextEvent(events, 'completed');
+
+    const queue = new Queue('mail', { connection: producer });
+    const worker = new Worker('mail', async (job) => {
+      await job.updateProgress(50);
+      return { sent: true };
+    }, { connection: producer });
+    cleanups.push(() => worker.close(), () => queue.close());
+    const job = await queue.add('welcome', { to: 'a@example.com' });
+    const [args] = await completed;
+
+    expect(args).toEqual({ jobId: job.id, returnvalue: { sent: true }, prev: 'active' });
+    const forJob = seen.filter((s) => s.jobId === job.id).map((s) => s.event);
+    expect(forJob).toEqual(['added', 'waiting', 'active', 'progress', 'completed']);
+    expect(seen.find((s) => s.event === 'progress')!.args).toEqual({ jobId: job.id, data: 50 });
+    expect(seen.find((s) => s.event === 'added')!.args).toEqual({ jobId: job.id, name: 'welcome' });
+    const ids = seen.map((s) => Number(s.id));
+    expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    expect(new Set(ids).size).toBe(ids.length);
+    await events.close();
+  });
+
+  it('resumes from lastEventId after a restart without gaps or repeats', async () => {
+    const { path, producer, observer } = await twoEngines();
+    const queue = new Queue('mail', { connection: producer });
+    cleanups.push(() => queue.close());
+
+    const first = new QueueEvents('mail', { connection: observer });
+    await first.waitUntilReady();
+    const before: Seen[] = [];
+    record(first, before);
+    for (let i = 0; i < 5; i++) await queue.add('a', { i });
+    await until(() => before.filter((s) => s.event === 'added').length === 5);
+    const resumeFrom = first.lastEventId!;
+    expect(resumeFrom).toBe(before.at(-1)!.id);
+    await first.close();
+    await observer.close(); // the observing process goes away…
+
+    for (let i = 5; i < 12; i++) await queue.add('a', { i }); // …while the producer goes on
+    await queue.pause();
+
+    const reopened = await createQueueEngine({ path, idleCheckInterval: 10, changePollInterval: 5 });
+    cleanups.push(() => reopened.close());
+    const second = new QueueEvents('mail', { connection: reopened, lastEventId: resumeFrom });
+    const after: Seen[] = [];
+    record(second, after);
+    await until(() => after.some((s) => s.event === 'paused'));
+
+    const addedAfter = after.filter((s) => s.event === 'added').map((s) => s.args);
+    expect(addedAfter.map((a) => a.jobId)).toEqual(['6', '7', '8', '9', '10', '11', '12']);
+    const all = [...before, ...after].map((s) => Number(s.id));
+    expect(new Set(all).size).toBe(all.length); // no repeats
+    expect(Number(after[0].id)).toBeGreaterThan(Number(resumeFrom));
+    // no gaps: every stored id between the two sessions was delivered to one of them
+    const firstId = Number(before[0].id);
+    expect(all).toEqual(Array.from({ length: all.length }, (_, i) => firstId + i));
+    await second.close();
+  });
+
+  it('delivers events to listeners in the same engine with their durable id, and waitUntilFinished works', async () => {
+    const temp = tempDir();
+    const engine: QueueEngine = await createQueueEngine({ path: join(temp.dir, 'x.db'), idleCheckInterval: 10 });
+    cleanups.push(temp.cleanup, () => engine.close());
+    const queue = new Queue('q', { connection: engine });
+    const events = new QueueEvents('q', { connection: engine });
+    const worker = new Worker('q', async (job) => {
+      if ((job.data as { fail?: boolean }).fail) throw new Error('boom');
+      return 42;
+    }, { connection: engine });
+    cleanups.push(() => worker.close(), () => events.close(), () => queue.close());
+    const ok = await queue.add('ok', {});
+    const bad = await queue.add('bad', { fail: true });
+    await expect(ok.waitUntilFinished(events, 5000)).resolves.toBe(42);
+    await expect(bad.waitUntilFinished(events, 5000)).rejects.toThrow('boom');
+    const slow = await queue.add('slow', {}, { delay: 60_000 });
+    await expect(slow.waitUntilFinished(events, 50)).rejects.toThrow(`Job wait ${slow.id} timed out before finishing`);
+  });
+
+  it('carries BullMQ payloads for queue management events, read from another engine', async () => {
+    const { producer, observer } = await twoEngines();
+    const events = new QueueEvents('ops', { connection: observer });
+    await events.waitUntilReady();
+    const seen: Seen[] = [];
+    record(events, seen);
+    const queue = new Queue('ops', { connection: producer });
+    cleanups.push(() => queue.close());
+    const later = await queue.add('later', {}, { delay: 60_000, jobId: 'later-1' });
+    await queue.add('later', {}, { jobId: 'later-1' });
+    await queue.remove('later-1');
+    await queue.pause();
+    await queue.resume();
+    const flaky = await queue.add('flaky', {}, { attempts: 2 });
+    const worker = new Worker('ops', async () => {
+      throw new Error('always');
+    }, { connection: producer });
+    cleanups.push(() => worker.close());
+    await until(() => seen.some((s) => s.event === 'drained'));
+    await queue.clean(0, 10, 'failed');
+    await until(() => seen.some((s) => s.event === 'cleaned'));
+
+    const args = (event: string) => seen.filter((s) => s.event === event).map((s) => s.args);
+    expect(args('delayed')).toEqual([{ jobId: 'later-1', delay: later.timestamp + 60_000 }]);
+    expect(args('duplicated')).toEqual([{ jobId: 'later-1' }]);
+    expect(args('removed')).toEqual([{ jobId: 'later-1' }]);
+    expect(args('paused')).toEqual([{}]);
+    expect(args('resumed')).toEqual([{}]);
+    expect(args('failed')).toEqual([{ jobId: flaky.id, failedReason: 'always', prev: 'active' }]);
+    expect(args('retries-exhausted')).toEqual([{ jobId: flaky.id, attemptsMade: 2 }]);
+    expect(args('waiting').filter((a) => a.jobId === flaky.id)).toEqual([{ jobId: flaky.id }, { jobId: flaky.id, prev: 'active' }]);
+    expect(args('drained')).toEqual([{}]);
+    expect(args('cleaned')).toEqual([{ count: 1 }]);
+    await events.close();
+  });
+
+  it('trims each queue to about maxLen events with bounded work', async () => {
+    const temp = tempDir();
+    const engine = await createQueueEngine({ path: join(temp.dir, 't.db'), events: { maxLen: 100 } });
+    cleanups.push(temp.cleanup, () => engine.close());
+    const queue = new Queue('t', { connection: engine });
+    cleanups.push(() => queue.close());
+    for (let i = 0; i < 10; i++) await queue.addBulk(Array.from({ length: 50 }, () => ({ name: 'x', data: {} })));
+    await new Promise((r) => setImmediate(r)); // the last batch's events are written at the end of the turn
+    const latest = await engine.eventStream.latestId('t');
+    const events = new QueueEvents('t', { connection: engine, lastEventId: '0' });
+    const ids: string[] = [];
+    events.on('added', (_args, id) => ids.push(id));
+    events.on('waiting', (_args, id) => ids.push(id));
+    await until(() => ids.at(-1) === latest);
+    // 1 000 events were written (added + waiting per job); maxLen remain, plus less than one trim interval.
+    expect(ids.length).toBeGreaterThanOrEqual(100);
+    expect(ids.length).toBeLessThan(110);
+    expect(Number(ids[0])).toBe(Number(latest) - ids.length + 1);
+    await events.close();
+  });
+});
