@@ -1,4 +1,4 @@
-import type { JobRecord } from '../../../core/application/ports/job-record.js';
+import type { JobRecord, NewJob } from '../../../core/application/ports/job-record.js';
 import type { JobState } from '../../../core/domain/job/job-state.js';
 import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 
@@ -68,6 +68,42 @@ export function toJobRecord(row: JobRow, codec: PayloadCodec = plainCodec): JobR
     groupId: row.group_id,
     parent: row.parent_id !== null && row.parent_queue !== null ? { queue: row.parent_queue, id: row.parent_id } : null,
     cancelReason: row.cancel_reason,
+  };
+}
+
+/**
+ * The record of a row just inserted by SqliteJobWriter, without reading it back: what toJobRecord would
+ * return for it (JSON goes through the same parse, so data reads back exactly as stored, before the
+ * payload codec's encoding; every column the insert does not set has its schema default).
+ */
+export function newJobRecord(job: NewJob, id: string, optsJson: string, state: JobState, now: number, runAt: number | null): JobRecord {
+  return {
+    queue: job.queue,
+    id,
+    name: job.name,
+    data: JSON.parse(job.dataJson),
+    opts: JSON.parse(optsJson),
+    state,
+    priority: job.priority,
+    timestamp: now,
+    delay: job.delay,
+    runAt,
+    attemptsMade: 0,
+    attemptsStarted: 0,
+    stalledCounter: 0,
+    maxAttempts: job.maxAttempts,
+    progress: 0,
+    returnvalue: null,
+    failedReason: null,
+    stacktrace: [],
+    processedOn: null,
+    finishedOn: null,
+    processedBy: null,
+    lockToken: null,
+    lockedUntil: null,
+    groupId: job.groupId ?? null,
+    parent: job.opts.parent === undefined ? null : { queue: job.opts.parent.queue, id: job.opts.parent.id },
+    cancelReason: null,
   };
 }
 

@@ -4,7 +4,7 @@ import type { LockRef, LockRenewal } from '../../../core/application/ports/job-r
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import type { FinishedTimes, SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
-import { byClaimOrder, toJobRecord, type JobRow } from './job-row.mapper.js';
+import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
@@ -19,15 +19,17 @@ const UNLOCK = `lock_token = NULL, locked_until = NULL`;
 const TIMES = `timestamp, delay, processed_on`;
 
 /**
- * The claim: one statement picks the first `limit` ready jobs in index order (jobs_ready is exactly
- * (queue, priority, seq) filtered to ready states, so SQLite walks it and stops after LIMIT rows: no
- * sort, cost independent of how many jobs are stored) and locks them. The NOT EXISTS reads the one-row
- * queues table, so a paused queue claims nothing without a separate round trip.
+ * The claim: one statement picks the first ready job in index order (jobs_ready is exactly
+ * (queue, priority, seq) filtered to ready states, so SQLite walks it and stops at the first row: no
+ * sort, cost independent of how many jobs are stored) and locks it; `claim()` repeats it for each free
+ * slot. The NOT EXISTS reads the one-row queues table, so a paused queue claims nothing without a
+ * separate round trip. `id = (… LIMIT 1)` rather than `id IN (… LIMIT n)`: the IN form collects the
+ * ids before updating (a multi-pass UPDATE); measured 208 µs CPU for one job against 50 µs, equal for 16.
  */
 export const CLAIM_SQL = `UPDATE jobs SET ${CLAIM_SET}
- WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
-              AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
-              ORDER BY priority, seq LIMIT @limit)
+ WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
+             AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+             ORDER BY priority, seq LIMIT 1)
  RETURNING *`;
 
 /**
@@ -51,6 +53,7 @@ export class SqliteJobLifecycle {
     this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters, codec);
     this.s = {
       claim: db.prepare<Record<string, unknown>, JobRow>(CLAIM_SQL),
+      hasReady: db.prepare<{ queue: string }, number>(`SELECT 1 FROM jobs WHERE queue = @queue AND ${READY} LIMIT 1`).pluck(),
       // RETURNING LINKED: whether a parent waits for this job, so only flow/DAG jobs pay for resolution.
       complete: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
         `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
@@ -72,10 +75,21 @@ export class SqliteJobLifecycle {
       extend: db.prepare<Record<string, unknown>, { cancel_reason: string | null }>(
         `UPDATE jobs SET locked_until = @until WHERE ${FENCE} RETURNING cancel_reason`,
       ),
-      // Keep the newest `keep` finished jobs of one state: walks jobs_finished backwards, skips `keep`.
-      trimCount: db.prepare(
+      // Keep the newest `keep` finished jobs of one state: finished_counts (exact, kept by triggers) says
+      // how many are over, and only those are deleted, oldest first: O(excess) instead of walking `keep`
+      // index entries (with the default keep of 1 000 the walk cost ~100 µs CPU per settle batch). One
+      // excess row, the steady state, is deleted by the single-row form: `id IN (…)` is a multi-pass
+      // DELETE with a fixed cost of its own.
+      finishedCount: db
+        .prepare<{ queue: string; state: string }, number>(`SELECT count FROM finished_counts WHERE queue = @queue AND state = @state`)
+        .pluck(),
+      trimOldest: db.prepare(
+        `DELETE FROM jobs WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
+                                    ORDER BY finished_on, id LIMIT 1)`,
+      ),
+      trimOldestMany: db.prepare(
         `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
-                                     ORDER BY finished_on DESC LIMIT -1 OFFSET @keep)`,
+                                     ORDER BY finished_on, id LIMIT @excess)`,
       ),
       trimAge: db.prepare(
         `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
@@ -85,9 +99,19 @@ export class SqliteJobLifecycle {
   }
 
   claim(request: ClaimRequest, now: number): JobRecord[] {
-    if (request.limit <= 0) return [];
-    const rows = this.s.claim.all({ ...claimParams(request, now), queue: request.queue, limit: request.limit });
-    return rows.sort(byClaimOrder).map((row) => toJobRecord(row, this.codec));
+    const params = { ...claimParams(request, now), queue: request.queue };
+    const records: JobRecord[] = [];
+    while (records.length < request.limit) {
+      const row = this.s.claim.get(params);
+      if (row === undefined) break;
+      records.push(toJobRecord(row, this.codec));
+    }
+    return records;
+  }
+
+  /** Whether any job of `queue` is ready to claim (a read: no write lock). */
+  hasReady(queue: string): boolean {
+    return this.s.hasReady.get({ queue }) !== undefined;
   }
 
   settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): boolean[] {
@@ -141,7 +165,11 @@ export class SqliteJobLifecycle {
   }
 
   applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): void {
-    if (retention.count !== undefined) this.s.trimCount.run({ queue, state, keep: retention.count });
+    if (retention.count !== undefined) {
+      const excess = (this.s.finishedCount.get({ queue, state }) ?? 0) - retention.count;
+      if (excess === 1) this.s.trimOldest.run({ queue, state });
+      else if (excess > 1) this.s.trimOldestMany.run({ queue, state, excess });
+    }
     if (retention.ageMs !== undefined) this.s.trimAge.run({ queue, state, cutoff: now - retention.ageMs });
   }
 

@@ -85,6 +85,12 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
+    // An idle worker's periodic claim (nothing to settle) first looks, without the write lock, whether
+    // anything is ready: an empty queue then costs no BEGIN IMMEDIATE, and several worker processes
+    // polling one file do not queue up on its lock.
+    if (commands.length === 0 && next !== undefined && !this.lifecycle.hasReady(next.queue)) {
+      return Promise.resolve({ accepted: [], claimed: [], effects: [] });
+    }
     return this.tx.write(() => {
       const effects: SettleResult['effects'] = [];
       const accepted = this.lifecycle.settle(commands, now, effects);
@@ -165,6 +171,9 @@ export class SqliteJobRepository implements IJobRepository {
   }
 
   promoteDue(now: number): Promise<{ queue: string; ids: string[] }[]> {
+    // The scheduler calls this on every idle tick: read first, take the write lock only when something is due.
+    const next = this.admin.nextDueAt();
+    if (next === null || next > now) return Promise.resolve([]);
     return this.tx.write(() => this.admin.promoteDue(now));
   }
 

@@ -2,7 +2,7 @@ import type { InsertResult, NewJob } from '../../../core/application/ports/job-r
 import { readyStateFor } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
-import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import { newJobRecord, toJobRecord, type JobRow } from './job-row.mapper.js';
 import { SqliteDeduplication } from './sqlite-deduplication.js';
 import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
@@ -24,14 +24,15 @@ export class SqliteJobWriter {
     this.links = new SqliteDependencyLinks(db);
     this.dedup = new SqliteDeduplication(db);
     this.groups = new SqliteGroupRotation(db);
-    // ON CONFLICT DO NOTHING + RETURNING: a duplicate custom id returns no row and writes nothing.
-    this.insertStmt = db.prepare<Record<string, unknown>, JobRow>(
+    // ON CONFLICT DO NOTHING: a duplicate custom id changes no row and writes nothing. No RETURNING:
+    // its ephemeral table and 31-column row cost 4x the insert itself (11 -> 44 µs per row measured);
+    // every stored value is known here, so the record is built from the inputs (newJobRecord).
+    this.insertStmt = db.prepare<Record<string, unknown>>(
       `INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at,
                          max_attempts, group_id, parent_queue, parent_id)
        VALUES (@queue, @jobId, @name, @data, @opts, @state, @priority, @seq, @now, @delay, @runAt,
                @maxAttempts, @groupId, @parentQueue, @parentId)
-       ON CONFLICT (queue, job_id) DO NOTHING
-       RETURNING *`,
+       ON CONFLICT (queue, job_id) DO NOTHING`,
     );
     this.findStmt = db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND job_id = ?');
   }
@@ -49,27 +50,30 @@ export class SqliteJobWriter {
       const dedup = job.opts.deduplication;
       const existing = dedup === undefined ? undefined : this.dedup.check(job.queue, dedup, now);
       if (existing !== undefined) return { record: toJobRecord(existing, this.codec), duplicated: false, deduplicatedJobId: jobId };
-      const row = this.insertStmt.get({
+      const state = waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority);
+      const runAt = delayed ? now + job.delay : null;
+      const optsJson = JSON.stringify(job.opts);
+      const { changes } = this.insertStmt.run({
         queue: job.queue,
         jobId,
         name: job.name,
         data: this.codec.encode('data', job.dataJson),
-        opts: JSON.stringify(job.opts),
-        state: waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority),
+        opts: optsJson,
+        state,
         priority: job.priority,
         seq: job.lifo ? -seq : seq,
         now,
         delay: job.delay,
-        runAt: delayed ? now + job.delay : null,
+        runAt,
         maxAttempts: job.maxAttempts,
         groupId: job.groupId ?? null,
         parentQueue: job.opts.parent?.queue ?? null,
         parentId: job.opts.parent?.id ?? null,
       });
-      if (row !== undefined) {
+      if (changes === 1) {
         if (dedup !== undefined) this.dedup.record(job.queue, dedup, jobId, now);
         if (job.groupId !== undefined) this.groups.noteGroup(job.queue, job.groupId);
-        const record = toJobRecord(row, this.codec);
+        const record = newJobRecord(job, jobId, optsJson, state, now, runAt);
         if (links !== undefined) this.links.attach(record, links);
         return { record, duplicated: false };
       }

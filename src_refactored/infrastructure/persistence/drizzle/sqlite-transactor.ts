@@ -47,16 +47,22 @@ function translate(error: unknown): unknown {
  */
 export class SqliteTransactor {
   private readonly guard: SqliteFileGuard;
+  /**
+   * One better-sqlite3 transaction function, made once, that runs the unit of work it is given: making
+   * a new one per write (db.transaction(work)) was 6.6 % of the time of `queue.add()` (W1 profile).
+   */
+  private readonly runInTransaction;
 
   constructor(private readonly db: SqliteDb) {
     this.guard = new SqliteFileGuard(db);
+    this.runInTransaction = db.transaction((work: () => unknown) => work());
   }
 
   /** One write transaction, synchronously (the callback must not be async: it would commit at its first await). */
   writeSync<T>(work: () => T): T {
     this.guard.assertInPlace();
     try {
-      return this.db.transaction(work).immediate();
+      return this.runInTransaction.immediate(work) as T;
     } catch (error) {
       throw translate(error);
     }

@@ -1,0 +1,6 @@
+CREATE TABLE `finished_counts` (
+	`queue` text NOT NULL,
+	`state` text NOT NULL,
+	`count` integer DEFAULT 0 NOT NULL,
+	PRIMARY KEY(`queue`, `state`)
+);

@@ -1,0 +1,80 @@
+import { cpus, loadavg } from 'node:os';
+import { median, type WorkloadResult } from './bench-support.js';
+import type { WorkloadSpec } from './bench-workloads.js';
+
+export interface WorkloadSummary {
+  title: string;
+  unit: WorkloadResult['unit'];
+  runs: WorkloadResult[];
+  median: number;
+  /** Median over runs of (this run's value / the same run's baseline value). */
+  ratio?: number;
+  ratioTo?: string;
+  /** Median over runs of (baseline CPU µs per job / this CPU µs per job): the CPU-time version of `ratio`. */
+  cpuRatio?: number;
+  extra: Record<string, number | string>;
+  rssMB: number;
+  target?: string;
+  met?: boolean;
+  rssLimitMB?: number;
+}
+
+export function machine() {
+  return { cpu: cpus()[0]?.model ?? 'unknown', cores: cpus().length, node: process.version, loadavg: loadavg().map((l) => Math.round(l * 100) / 100) };
+}
+
+/** Peak-RSS ceilings of issue 6: 100 MB for W1–W5, 150 MB with a million stored jobs. */
+const RSS_LIMIT: Record<string, number> = { W1: 100, W2: 100, W3: 100, W4: 100, W5: 100, W6: 150, W8: 150 };
+
+function medianExtra(runs: WorkloadResult[]): Record<string, number | string> {
+  const out: Record<string, number | string> = {};
+  for (const key of Object.keys(runs[0].extra ?? {})) {
+    const values = runs.map((r) => r.extra?.[key]);
+    out[key] = typeof values[0] === 'number' ? median(values as number[]) : String(values[0]);
+  }
+  return out;
+}
+
+export function summarise(name: string, spec: WorkloadSpec, byRun: Record<string, WorkloadResult>[]): WorkloadSummary {
+  const runs = byRun.map((r) => r[name]).filter((r) => r !== undefined);
+  const ratioTo = spec.target?.against ?? spec.baseline;
+  const ratios = ratioTo === undefined ? [] : byRun.filter((r) => r[name] && r[ratioTo]).map((r) => r[name].value / r[ratioTo].value);
+  const summary: WorkloadSummary = {
+    title: spec.title,
+    unit: runs[0].unit,
+    runs,
+    median: median(runs.map((r) => r.value)),
+    extra: medianExtra(runs),
+    rssMB: Math.max(...runs.map((r) => r.rssMB ?? 0)),
+    rssLimitMB: RSS_LIMIT[name],
+  };
+  if (ratios.length > 0) Object.assign(summary, { ratio: Math.round(median(ratios) * 1000) / 1000, ratioTo });
+  const cpu = (r: WorkloadResult | undefined) => r?.extra?.cpuUsPerJob as number | undefined;
+  const cpuRatios = ratioTo === undefined ? [] : byRun.filter((r) => cpu(r[name]) && cpu(r[ratioTo])).map((r) => cpu(r[ratioTo])! / cpu(r[name])!);
+  if (cpuRatios.length > 0) summary.cpuRatio = Math.round(median(cpuRatios) * 1000) / 1000;
+  if (spec.target !== undefined) {
+    summary.target = spec.target.text;
+    if (spec.target.ratio !== undefined) summary.met = summary.ratio !== undefined && summary.ratio >= spec.target.ratio;
+    if (spec.target.max !== undefined) summary.met = summary.median <= spec.target.max;
+    if (name === 'W5') summary.met = summary.met && Number(summary.extra.p99) <= 5;
+  }
+  return summary;
+}
+
+const fmt = (n: number) => (Number.isInteger(n) ? n.toLocaleString('en-US').replace(/,/g, ' ') : String(n));
+
+export function table(summaries: Record<string, WorkloadSummary>): string {
+  const lines = [
+    '| workload | what | median | ratio (wall) | CPU µs/job (ratio) | peak RSS MB | target | met |',
+    '|---|---|---:|---:|---:|---:|---|:---:|',
+  ];
+  for (const [name, s] of Object.entries(summaries)) {
+    const ratio = s.ratio === undefined ? '' : `${s.ratio.toFixed(2)} × ${s.ratioTo}`;
+    const extra = name === 'W5' || name === 'W5x' ? ` (p50 ${s.extra.p50} / p95 ${s.extra.p95} / p99 ${s.extra.p99})` : '';
+    const rss = s.rssLimitMB === undefined ? `${s.rssMB}` : `${s.rssMB} ${s.rssMB <= s.rssLimitMB ? '✓' : `✗ > ${s.rssLimitMB}`}`;
+    const met = s.met === undefined ? '' : s.met ? 'yes' : 'no';
+    const cpu = s.extra.cpuUsPerJob === undefined ? '' : `${s.extra.cpuUsPerJob}${s.cpuRatio === undefined ? '' : ` (${s.cpuRatio.toFixed(2)})`}`;
+    lines.push(`| ${name} | ${s.title} | ${fmt(s.median)} ${s.unit}${extra} | ${ratio} | ${cpu} | ${rss} | ${s.target ?? ''} | ${met} |`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,72 @@
+import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import type { WorkloadResult } from './bench-support.js';
+import { buildBench } from './bench-build.js';
+import { WORKLOADS } from './bench-workloads.js';
+import { machine, summarise, table, type WorkloadSummary } from './bench-report.js';
+
+/**
+ * `npm run bench [-- --quick] [--only W3[,W4]] [--runs 3] [--out file.json]`
+ * Each workload runs in its own fresh child process on its own database file; the raw-SQLite
+ * baselines run in the same round, and every bullite figure is divided by its baseline of that round.
+ */
+
+function parseArgs(argv: string[]) {
+  const value = (flag: string) => {
+    const i = argv.indexOf(flag);
+    return i >= 0 ? argv[i + 1] : undefined;
+  };
+  const only = value('--only')?.split(',').map((s) => s.trim());
+  for (const name of only ?? []) if (!(name in WORKLOADS)) throw new Error(`unknown workload ${name}; known: ${Object.keys(WORKLOADS).join(', ')}`);
+  return {
+    quick: argv.includes('--quick'),
+    only,
+    runs: Number(value('--runs') ?? 1),
+    out: value('--out') ?? 'bench-results.json',
+  };
+}
+
+/** The selected workloads plus what their ratios need (baselines, and W3 for W6). */
+function selection(only: string[] | undefined): string[] {
+  if (only === undefined) return Object.keys(WORKLOADS);
+  const wanted = new Set(only);
+  for (const name of only) {
+    const spec = WORKLOADS[name];
+    if (spec.baseline) wanted.add(spec.baseline);
+    if (spec.target?.against) wanted.add(spec.target.against);
+  }
+  return Object.keys(WORKLOADS).filter((n) => wanted.has(n));
+}
+
+function runChild(childFile: string, name: string, quick: boolean): Promise<WorkloadResult> {
+  return new Promise((resolve, reject) => {
+    const child = fork(childFile, [name, quick ? 'quick' : 'full'], { execArgv: [], stdio: 'inherit' });
+    let result: WorkloadResult | undefined;
+    child.on('message', (m) => (result = m as WorkloadResult));
+    child.on('error', reject);
+    child.on('exit', (code) => (result !== undefined ? resolve(result) : reject(new Error(`${name} exited with ${code} and no result`))));
+  });
+}
+
+const args = parseArgs(process.argv.slice(2));
+const childFile = await buildBench();
+const names = selection(args.only);
+const before = machine();
+const byRun: Record<string, WorkloadResult>[] = [];
+for (let run = 1; run <= args.runs; run++) {
+  const results: Record<string, WorkloadResult> = {};
+  for (const name of names) {
+    results[name] = await runChild(childFile, name, args.quick);
+    const r = results[name];
+    process.stderr.write(`run ${run}/${args.runs} ${name}: ${r.value} ${r.unit} ${JSON.stringify(r.extra ?? {})} rss ${r.rssMB} MB\n`);
+  }
+  byRun.push(results);
+}
+const summaries: Record<string, WorkloadSummary> = {};
+for (const name of names) summaries[name] = summarise(name, WORKLOADS[name], byRun);
+const after = machine();
+const text = table(summaries);
+console.log(`\n${before.cpu}, ${before.cores} cores, node ${before.node}; load average before ${before.loadavg.join(' ')}, after ${after.loadavg.join(' ')}; medians of ${args.runs} run(s)${args.quick ? ' (--quick sizes)' : ''}\n`);
+console.log(text);
+writeFileSync(args.out, JSON.stringify({ machine: before, loadAfter: after.loadavg, quick: args.quick, runs: args.runs, summaries }, null, 2));
+console.log(`\nwrote ${args.out}`);
