@@ -13,6 +13,9 @@ export const DEFAULT_EVENTS_MAX_LEN = 10_000;
 /** The columns every read returns. */
 const EVENT_COLUMNS = 'id, queue, event, job_id, payload, timestamp';
 
+/** Buffered events beyond this many are written at once rather than at the end of the turn. */
+const MAX_BUFFERED = 2_000;
+
 /** While another process holds the write lock, buffered events are retried after this many ms. */
 const BUSY_RETRY_MS = 10;
 
@@ -107,6 +110,10 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
   publish(event: QueueEventRecord): void {
     if (this.closed) return;
     this.buffer.push({ ...event, timestamp: this.clock.now() });
+    // A loop of addBulk() calls awaited without a turn in between buffered every event of every batch
+    // (W2: 200 000, one JSON string of ~20 MB): written in bounded batches instead (listeners still
+    // get them at the end of the turn).
+    if (this.buffer.length >= MAX_BUFFERED && !this.db.inTransaction) this.writeBuffered();
     // Events published inside a write transaction are stored by its commit (beforeCommit); the others by
     // the next write transaction of this engine or, at the latest, by one of their own at the end of the turn.
     this.flushTimer ??= setImmediate(() => this.flushNow());
