@@ -64,8 +64,17 @@ export interface IJobRepository {
 
   /** Moves up to `limit` ready jobs, in (priority, seq) order, to active under `token`. */
   claim(request: ClaimRequest, now: number): Promise<JobRecord[]>;
-  /** Writes settled attempts (fenced by token) and optionally claims the next jobs, in one transaction. */
-  settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult>;
+  /**
+   * Writes settled attempts (fenced by token) and optionally claims the next jobs, in one transaction.
+   * `withinTransaction` gets the result before the commit (synchronously; it must not do I/O of its own):
+   * events published there are stored by the same commit as the step they describe.
+   */
+  settle(
+    commands: readonly SettleCommand[],
+    now: number,
+    next?: ClaimRequest,
+    withinTransaction?: (result: SettleResult) => void,
+  ): Promise<SettleResult>;
   /** Returns active jobs to waiting without counting an attempt (a worker closing with `force`). */
   release(locks: readonly LockRef[]): Promise<void>;
   extendLocks(locks: readonly LockRef[], until: number): Promise<LockRenewal[]>;

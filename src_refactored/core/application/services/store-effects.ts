@@ -8,10 +8,14 @@ import type { WorkSignal } from './work-signal.js';
  */
 export function publishEffects(effects: readonly QueueEventRecord[] | undefined, events: EventBus, signal: WorkSignal): void {
   if (effects === undefined || effects.length === 0) return;
+  for (const effect of effects) events.publish(effect);
+  wakeForEffects(effects, signal);
+}
+
+/** The wake-ups of publishEffects alone, for a caller that published the events inside the store write. */
+export function wakeForEffects(effects: readonly QueueEventRecord[] | undefined, signal: WorkSignal): void {
+  if (effects === undefined || effects.length === 0) return;
   const woken = new Set<string>();
-  for (const effect of effects) {
-    events.publish(effect);
-    if (effect.event === 'waiting') woken.add(effect.queue);
-  }
+  for (const effect of effects) if (effect.event === 'waiting') woken.add(effect.queue);
   for (const queue of woken) signal.notify(queue);
 }

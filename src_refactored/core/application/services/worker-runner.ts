@@ -11,7 +11,8 @@ import type { QueueSchedulerService } from './queue-scheduler.service.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError, WorkerClosedError } from '../../domain/job/cancel-errors.js';
 import { movedByProcessor, settleCommandFor, type SettleOutcome } from './settle-command.js';
-import { publishEffects } from './store-effects.js';
+import { wakeForEffects } from './store-effects.js';
+import { publishStepEvents } from './step-events.js';
 import type { IFlowControlRepository } from '../ports/flow-control-repository.port.js';
 import { RunnerGuards } from './runner-guards.js';
 import { LockRenewer } from './lock-renewer.js';
@@ -201,7 +202,10 @@ export class WorkerRunner<C> {
       const next = free > 0 ? this.claimRequest(free) : undefined;
       let result;
       try {
-        result = await this.deps.jobs.settle(batch.map((p) => p.command), now, next);
+        // The step's events are published inside its transaction, so they are stored by the same commit.
+        result = await this.deps.jobs.settle(batch.map((p) => p.command), now, next, (r) =>
+          publishStepEvents(this.deps.events, this.queue, batch, r),
+        );
       } catch (error) {
         this.reportError(error);
         // Keep finished attempts for a retry after a pause (their tokens still fence them); a closing
@@ -213,7 +217,7 @@ export class WorkerRunner<C> {
       }
       this.storeBackoff.succeeded();
       batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
-      publishEffects(result.effects, this.deps.events, this.deps.signal);
+      wakeForEffects(result.effects, this.deps.signal);
       for (const record of result.claimed) this.start(record);
       this.deps.scheduler.noteClaimed(result.claimed);
       if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit, result.claimBlockedUntil);
@@ -244,7 +248,6 @@ export class WorkerRunner<C> {
     const active: ActiveJob<C> = { record, token, controller, context };
     this.active.set(record.id, active);
     this.hooks.onActive(context);
-    this.deps.events.publish({ queue: this.queue, event: 'active', args: { jobId: record.id, prev: 'waiting' } });
     const run = this.execute(active).finally(() => this.inflight.delete(run));
     this.inflight.add(run);
   }
@@ -282,32 +285,16 @@ export class WorkerRunner<C> {
       if (this.closing === undefined) this.reportError(new LockLostError(record.id, 'moveToFinished'));
       return;
     }
-    const publish = (event: string, args: Record<string, unknown>) =>
-      this.deps.events.publish({ queue: this.queue, event, args: { jobId: record.id, ...args } });
     const { command, outcome } = p;
-    if (outcome.kind === 'completed') {
-      this.hooks.onCompleted(p.active.context, outcome.result, now);
-      publish('completed', { returnvalue: outcome.result, prev: 'active' });
-      return;
-    }
+    if (outcome.kind === 'completed') return this.hooks.onCompleted(p.active.context, outcome.result, now);
     if (command.kind === 'requeue') {
       this.hooks.onRequeued?.(p.active.context);
-      publish('waiting', { prev: 'active' });
-      this.deps.signal.notify(this.queue);
-      return;
+      return this.deps.signal.notify(this.queue);
     }
-    if (outcome.error instanceof CancelledError) publish('cancelled', { reason: outcome.error.message });
     this.hooks.onFailed(p.active.context, outcome.error, command.kind === 'fail', now);
-    if (command.kind === 'fail') {
-      publish('failed', { failedReason: command.failedReason, prev: 'active' });
-      if (record.attemptsMade + 1 >= record.maxAttempts) publish('retries-exhausted', { attemptsMade: record.attemptsMade + 1 });
-    } else if (command.kind === 'retry' && command.runAt !== null) {
-      publish('delayed', { delay: command.runAt });
-      this.deps.scheduler.noteDueAt(command.runAt);
-    } else {
-      publish('waiting', { prev: 'active' });
-      this.deps.signal.notify(this.queue);
-    }
+    if (command.kind === 'fail') return;
+    if (command.kind === 'retry' && command.runAt !== null) this.deps.scheduler.noteDueAt(command.runAt);
+    else this.deps.signal.notify(this.queue);
   }
 
   private reportError(error: unknown): void {

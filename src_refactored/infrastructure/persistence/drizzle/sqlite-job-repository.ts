@@ -84,7 +84,12 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.write(() => this.claimAndHook(request, now).jobs);
   }
 
-  settle(commands: readonly SettleCommand[], now: number, next?: ClaimRequest): Promise<SettleResult> {
+  settle(
+    commands: readonly SettleCommand[],
+    now: number,
+    next?: ClaimRequest,
+    withinTransaction?: (result: SettleResult) => void,
+  ): Promise<SettleResult> {
     // An idle worker's periodic claim (nothing to settle) first looks, without the write lock, whether
     // anything is ready: an empty queue then costs no BEGIN IMMEDIATE, and several worker processes
     // polling one file do not queue up on its lock.
@@ -94,9 +99,13 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.write(() => {
       const effects: SettleResult['effects'] = [];
       const accepted = this.lifecycle.settle(commands, now, effects);
-      if (next === undefined) return { accepted, claimed: [], effects };
-      const { jobs, blockedUntil } = this.claimAndHook(next, now);
-      return { accepted, claimed: jobs, effects, claimBlockedUntil: blockedUntil };
+      let result: SettleResult = { accepted, claimed: [], effects };
+      if (next !== undefined) {
+        const { jobs, blockedUntil } = this.claimAndHook(next, now);
+        result = { accepted, claimed: jobs, effects, claimBlockedUntil: blockedUntil };
+      }
+      withinTransaction?.(result);
+      return result;
     });
   }
 
