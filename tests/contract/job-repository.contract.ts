@@ -1,3 +1,4 @@
+import { sweepStalledNow } from '../support/stalled-sweep.js';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { IJobRepository } from '../../src_refactored/core/application/ports/job-repository.port.js';
 import type { ClaimRequest, NewJob } from '../../src_refactored/core/application/ports/job-record.js';
@@ -147,14 +148,14 @@ export function describeJobRepositoryContract(
       expect((await repo.findById('q', a.id))!.lockedUntil).toBe(now + 5000);
     });
 
-    it('recoverStalled returns expired jobs to waiting, then fails them past the limit', async () => {
+    it('stalled recovery returns expired jobs to waiting, then fails them past the limit', async () => {
       await repo.insert([newJob()], now);
       await repo.claim(claimReq('t1'), now);
-      expect(await repo.recoverStalled('q', now + 999, 1)).toEqual({ recovered: [], failed: [] });
-      expect(await repo.recoverStalled('q', now + 1001, 1)).toEqual({ recovered: [{ queue: 'q', id: '1' }], failed: [] });
+      expect(await sweepStalledNow(repo, 'q', now + 999, 1)).toEqual({ recovered: [], failed: [] });
+      expect(await sweepStalledNow(repo, 'q', now + 1001, 1)).toEqual({ recovered: [{ queue: 'q', id: '1' }], failed: [] });
       expect(await repo.findById('q', '1')).toMatchObject({ state: 'waiting', stalledCounter: 1 });
       await repo.claim(claimReq('t2'), now + 2000);
-      expect(await repo.recoverStalled('q', now + 5000, 1)).toEqual({ recovered: [], failed: [{ queue: 'q', id: '1' }] });
+      expect(await sweepStalledNow(repo, 'q', now + 5000, 1)).toEqual({ recovered: [], failed: [{ queue: 'q', id: '1' }] });
       expect(await repo.findById('q', '1')).toMatchObject({ state: 'failed', failedReason: 'job stalled more than allowable limit' });
     });
 

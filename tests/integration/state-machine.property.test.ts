@@ -1,3 +1,4 @@
+import { sweepStalledNow } from '../support/stalled-sweep.js';
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
@@ -82,7 +83,7 @@ describe('job state machine (property)', () => {
                 await repo.promoteDue(now);
                 break;
               case 'recoverStalled':
-                await repo.recoverStalled('q', now, 1);
+                await sweepStalledNow(repo, 'q', now, 1);
                 break;
               case 'pause':
               case 'resume':

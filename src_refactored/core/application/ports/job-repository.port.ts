@@ -108,11 +108,6 @@ export interface IJobRepository {
   promoteDue(now: number): Promise<{ queue: string; ids: string[] }[]>;
   /** Earliest due time of any delayed job, or null. */
   nextDueAt(): Promise<number | null>;
-  /**
-   * One-pass recovery: active jobs of `queue` whose lock expired before `now` go back to waiting
-   * (stalledCounter + 1), or fail past `maxStalledCount`. The engine's sweep uses the two-pass form below.
-   */
-  recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep>;
   /** Active jobs of `queue` whose lock expired before `now` (at most `limit`): the first pass. */
   findStalled(queue: string, now: number, limit: number): Promise<StalledCandidate[]>;
   /**

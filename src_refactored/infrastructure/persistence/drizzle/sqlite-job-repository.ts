@@ -194,21 +194,6 @@ export class SqliteJobRepository implements IJobRepository {
     return this.tx.read(() => this.stalled.candidates(queue, now, limit));
   }
 
-  recoverStalled(queue: string, now: number, maxStalledCount: number): Promise<StalledSweep> {
-    return this.tx.write(() => {
-      const decisions = this.stalled.candidates(queue, now, -1).map((c) => ({
-        id: c.id,
-        lockedUntil: c.lockedUntil,
-        fail: c.stalledCounter + 1 > maxStalledCount,
-        retention: {},
-      }));
-      return this.countFailures(
-        this.stalledFollowUps.around(queue, decisions, now, () => this.stalled.recover(queue, decisions, now)),
-        now,
-      );
-    });
-  }
-
   recoverStalledJobs(queue: string, decisions: readonly StalledDecision[], now: number): Promise<StalledSweep> {
     return this.tx.write(() => {
       const sweep = this.countFailures(
