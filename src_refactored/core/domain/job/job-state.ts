@@ -12,14 +12,6 @@ export const JOB_STATES = [
 export type JobState = (typeof JOB_STATES)[number];
 export type JobStateOrUnknown = JobState | 'unknown';
 
-/** States from which a job is eligible to be claimed by a worker. */
-export const READY_STATES: readonly JobState[] = ['waiting', 'prioritized'];
-export const FINISHED_STATES: readonly JobState[] = ['completed', 'failed'];
-
-export function isJobState(value: string): value is JobState {
-  return (JOB_STATES as readonly string[]).includes(value);
-}
-
 /** A job waiting to run sits in `prioritized` when it has a priority, as in BullMQ v5+. */
 export function readyStateFor(priority: number): 'waiting' | 'prioritized' {
   return priority > 0 ? 'prioritized' : 'waiting';

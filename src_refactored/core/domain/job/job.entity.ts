@@ -1,7 +1,6 @@
 import type { JobState } from './job-state.js';
 import { assertTransition, canTransition } from './job-transitions.js';
 import { decideAfterFailure, type FailureOutcome } from './retry-policy.js';
-import { readyStateFor } from './job-state.js';
 
 export interface JobSnapshot {
   queue: string;
@@ -40,11 +39,6 @@ export class Job {
     assertTransition(this.snapshot.state, to);
     this.snapshot = { ...this.snapshot, state: to };
     return this;
-  }
-
-  /** Where a job goes when it becomes runnable again (retry, promote, stall recovery). */
-  readyState(): 'waiting' | 'prioritized' {
-    return readyStateFor(this.snapshot.priority);
   }
 
   afterFailure(input: { unrecoverable: boolean; backoffDelay: number | undefined; now: number }): FailureOutcome {

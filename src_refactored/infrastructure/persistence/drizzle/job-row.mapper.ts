@@ -106,8 +106,3 @@ export function newJobRecord(job: NewJob, id: string, optsJson: string, state: J
     cancelReason: null,
   };
 }
-
-/** Claims return rows in no particular order; workers start them in claim order. */
-export function byClaimOrder(a: JobRow, b: JobRow): number {
-  return a.priority - b.priority || a.seq - b.seq;
-}
