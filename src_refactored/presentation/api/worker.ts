@@ -96,9 +96,8 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
         return processor(job, token, signal);
       },
       onActive: (job) => {
+        // The job was built from the claimed row: processedOn and attemptsStarted are the claim's own.
         this.jobs.set(job.id, job);
-        job.processedOn = engine.clock.now();
-        job.attemptsStarted += 1;
         this.emit('active', job, 'waiting');
       },
       onCompleted: (job, result, finishedOn) => {
