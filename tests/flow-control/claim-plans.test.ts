@@ -42,8 +42,9 @@ describe('claim query plans', () => {
   });
 
   it('counts active jobs and picks groups through the partial indexes, without sorting', () => {
-    // Any index that starts (queue, state…) or (queue, group_id) over active jobs bounds the count to them.
-    const ACTIVE_SEEK = /SEARCH (jobs|a) USING (COVERING )?INDEX \w+ \(queue=\? AND (state|group_id)=\?/;
+    // Any index that starts (queue, state…) or (queue, group_id) over active jobs bounds the count to them,
+    // and so does a seek by queue in jobs_active_queue (partial: it holds active jobs only).
+    const ACTIVE_SEEK = /SEARCH (jobs|a) USING (COVERING )?INDEX (\w+ \(queue=\? AND (state|group_id)=\?|jobs_active_queue \(queue=\?\))/;
     expect(planOf(db, statements(claimer, 'active'))).toMatch(ACTIVE_SEEK);
     // Each step of the walk over ready groups is one seek in jobs_ready_group; nothing is sorted.
     const pick = planOf(db, statements(groups, 'candidates'));

@@ -75,7 +75,7 @@ describe('SQL-looking input is data, never SQL', () => {
   it('every SQL text in the source interpolates only constants (values go through ? or @name parameters)', () => {
     // Interpolations allowed inside SQL strings: UPPER_CASE fragments from sql-fragments.ts and these
     // locally computed pieces, each built from constants or from '?' placeholders only.
-    const SAFE_LOCALS = new Set(['where', 'placeholders', 'stateOrder', 'dir', 'timeColumn', 'i', 'synchronous']);
+    const SAFE_LOCALS = new Set(['where', 'placeholders', 'stateOrder', 'dir', 'timeColumn', 'stateTerm', 'i', 'synchronous']);
     const root = fileURLToPath(new URL('../../src_refactored/infrastructure', import.meta.url));
     const files: string[] = [];
     const walk = (dir: string) =>

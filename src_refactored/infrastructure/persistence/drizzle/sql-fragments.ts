@@ -6,6 +6,13 @@ import type { ClaimRequest } from '../../../core/application/ports/job-record.js
  */
 export const READY = `state IN ('waiting', 'prioritized')`;
 export const FINISHED = `state IN ('completed', 'failed')`;
+/**
+ * The partial-index term a query on one state of a queue repeats: jobs_search / jobs_search_name hold
+ * every state but active, jobs_active_queue the active jobs.
+ */
+export function stateIndexTerm(state: string): string {
+  return state === 'active' ? `state = 'active'` : `state <> 'active'`;
+}
 /** The state a job enters when it becomes runnable again. */
 export const READY_STATE_OF_ROW = `CASE WHEN priority > 0 THEN 'prioritized' ELSE 'waiting' END`;
 /** Keeps a LIFO job (negative seq) at the front when it is re-sequenced. */

@@ -3,7 +3,7 @@ import type { RemoveOutcome } from '../../../core/application/ports/job-reposito
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
-import { FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
+import { FINISHED, READY, READY_STATE_OF_ROW, RESEQUENCE, stateIndexTerm } from './sql-fragments.js';
 import { SqliteFlowRemoval } from './sqlite-flow-removal.js';
 
 /** Promotions happen in bounded batches so one sweep never holds the write lock for long. */
@@ -74,9 +74,11 @@ export class SqliteJobAdmin {
   clean(queue: string, graceMs: number, limit: number, state: JobState, now: number): string[] {
     // Finished jobs age from their finish, the others from their creation (as BullMQ's clean).
     const timeColumn = state === 'completed' || state === 'failed' ? 'finished_on' : 'timestamp';
+    // The partial index's own term (a constant), so the state's index serves the walk.
+    const stateTerm = stateIndexTerm(state);
     const rows = this.db
       .prepare<[string, string, number, number], { job_id: string }>(
-        `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND state = ? AND ${timeColumn} <= ?
+        `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = ? AND state = ? AND ${stateTerm} AND ${timeColumn} <= ?
                                        ORDER BY ${timeColumn} LIMIT ?) RETURNING job_id`,
       )
       .all(queue, state, now - graceMs, limit > 0 ? limit : -1);

@@ -13,6 +13,17 @@ import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
 /** At most this many finished jobs are deleted by one age-retention pass (bounded work per commit). */
 const AGE_TRIM_BATCH = 1000;
 
+/**
+ * Count retention trims in batches: `count: n` keeps the newest n finished jobs, and lets up to
+ * n/10 (at most 100) more accumulate before deleting the excess in one statement. Deleting the oldest job
+ * on every completion rewrote the same old pages of the row tree and five indexes in every commit
+ * (W3: retention was 17 % of the CPU, and ~6 of the ~20 WAL pages of a job's commit). Below n = 10 the
+ * slack is 0 and the trim is exact, as before.
+ */
+export function retentionSlack(count: number): number {
+  return Math.min(100, Math.floor(count / 10));
+}
+
 const FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
 const UNLOCK = `lock_token = NULL, locked_until = NULL`;
 /** What the metrics need of a finished job (wait and processing time), returned by the same statement. */
@@ -167,8 +178,11 @@ export class SqliteJobLifecycle {
   applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): void {
     if (retention.count !== undefined) {
       const excess = (this.s.finishedCount.get({ queue, state }) ?? 0) - retention.count;
-      if (excess === 1) this.s.trimOldest.run({ queue, state });
-      else if (excess > 1) this.s.trimOldestMany.run({ queue, state, excess });
+      // Nothing until the slack is exceeded, then down to exactly `count` in one statement.
+      if (excess > retentionSlack(retention.count)) {
+        if (excess === 1) this.s.trimOldest.run({ queue, state });
+        else this.s.trimOldestMany.run({ queue, state, excess });
+      }
     }
     if (retention.ageMs !== undefined) this.s.trimAge.run({ queue, state, cutoff: now - retention.ageMs });
   }

@@ -12,6 +12,7 @@ import type { SqliteDb } from './sqlite-database.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 import { BulliteError } from '../../../shared/bullite-error.js';
+import { stateIndexTerm } from './sql-fragments.js';
 
 /** Statements are built per filter shape (which conditions are present); this many shapes stay prepared. */
 const STATEMENT_CACHE = 64;
@@ -65,7 +66,7 @@ export class SqliteJobSearch implements IJobSearchRepository {
       const params: unknown[] = [];
       const where = this.where(query, state, params);
       const sql =
-        `SELECT * FROM jobs ${this.indexFor(query)} WHERE ${where} AND (timestamp, id) ${desc ? '<' : '>'} (?, ?) ` +
+        `SELECT * FROM jobs ${this.indexFor(query, state)} WHERE ${where} AND (timestamp, id) ${desc ? '<' : '>'} (?, ?) ` +
         `ORDER BY timestamp ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
       rows.push(...(this.statement(sql).all(...params, after.timestamp, after.row, query.limit + 1) as JobRow[]));
     }
@@ -83,7 +84,7 @@ export class SqliteJobSearch implements IJobSearchRepository {
     for (const state of filter.states) {
       const params: unknown[] = [];
       const where = this.where(filter, state, params);
-      const sql = `SELECT count(*) FROM (SELECT 1 FROM jobs ${this.indexFor(filter)} WHERE ${where} LIMIT ?)`;
+      const sql = `SELECT count(*) FROM (SELECT 1 FROM jobs ${this.indexFor(filter, state)} WHERE ${where} LIMIT ?)`;
       result[state] = this.statement(sql, true).get(...params, cap ?? -1) as number;
     }
     return result;
@@ -98,14 +99,18 @@ export class SqliteJobSearch implements IJobSearchRepository {
 
   /**
    * Pinned rather than left to the planner: without ANALYZE statistics it may walk the name-less index
-   * for a name filter (measured: it did on a fresh file), which reads every job of the state.
+   * for a name filter (measured: it did on a fresh file), which reads every job of the state. Active jobs
+   * are not in those indexes: they are read through jobs_active_queue and sorted (as many rows as the
+   * workers' total concurrency).
    */
-  private indexFor(filter: JobSearchFilter): string {
+  private indexFor(filter: JobSearchFilter, state: JobState): string {
+    if (state === 'active') return 'INDEXED BY jobs_active_queue';
     return filter.name === undefined ? 'INDEXED BY jobs_search' : 'INDEXED BY jobs_search_name';
   }
 
   private where(filter: JobSearchFilter, state: JobState, params: unknown[]): string {
-    const terms = ['queue = ?', 'state = ?'];
+    // The partial indexes' own terms, literally (SQLite does not derive them from `state = ?`).
+    const terms = ['queue = ?', 'state = ?', stateIndexTerm(state)];
     params.push(filter.queue, state);
     if (filter.name !== undefined) {
       terms.push('name = ?');

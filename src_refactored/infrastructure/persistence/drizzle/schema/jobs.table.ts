@@ -65,7 +65,9 @@ export const jobs = sqliteTable(
     index('jobs_parent').on(t.parentQueue, t.parentId).where(sql`parent_id IS NOT NULL`),
     // searchJobs (UI lists): one state of a queue, newest first, paged by (timestamp, rowid) — the rowid
     // ends every index entry, so ORDER BY timestamp, id needs no sort. The name variant serves name filters.
-    index('jobs_search').on(t.queue, t.state, t.timestamp),
-    index('jobs_search_name').on(t.queue, t.state, t.name, t.timestamp),
+    // Without active jobs (at most the workers' concurrency, listed through jobs_active_queue): every job
+    // passes through active, and keeping it here cost each job 4 more index writes (issue 6).
+    index('jobs_search').on(t.queue, t.state, t.timestamp).where(sql`state <> 'active'`),
+    index('jobs_search_name').on(t.queue, t.state, t.name, t.timestamp).where(sql`state <> 'active'`),
   ],
 );
