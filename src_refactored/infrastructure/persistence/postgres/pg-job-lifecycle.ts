@@ -1,0 +1,202 @@
+import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
+import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../../core/application/ports/job-record.js';
+import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
+import type { FinishedTimes } from '../drizzle/sqlite-metrics-recorder.js';
+import { toJobRecord, type JobRow } from '../drizzle/job-row.mapper.js';
+import { CLAIM_SET, FINISHED, LINKED, LOCK_FENCE, READY, READY_STATE_OF_ROW, UNLOCKED, claimParams } from '../drizzle/sql-fragments.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
+import type { PgStore } from './pg-store.js';
+import { pgSql } from './pg-statement.js';
+import type { PgQueueCounters } from './pg-queue-counters.js';
+import type { PgMetricsRecorder } from './pg-metrics-recorder.js';
+import { PgDeadLetters } from './pg-dead-letters.js';
+import { PgDependencyResolver } from './pg-dependency-resolver.js';
+
+/** At most this many finished jobs are deleted by one age-retention pass (bounded work per commit). */
+const AGE_TRIM_BATCH = 1000;
+
+/** What the metrics need of a finished job (wait and processing time), returned by the same statement. */
+const TIMES = `timestamp, delay, processed_on`;
+
+/** RESEQUENCE with a typed parameter: PostgreSQL cannot pick a unary minus for an untyped one. */
+export const PG_RESEQUENCE = `CASE WHEN seq < 0 THEN -@seq::bigint ELSE @seq::bigint END`;
+
+/** Locks given as three parallel arrays, one row per lock (one statement for a whole batch). */
+const LOCKS = `unnest(@queues::text[], @ids::text[], @tokens::text[]) AS l(queue, id, token)`;
+const LOCKS_FENCE = `jobs.queue = l.queue AND jobs.job_id = l.id AND jobs.lock_token = l.token AND jobs.state = 'active'`;
+
+/**
+ * The claim: up to @limit ready jobs in index order (jobs_ready is exactly (queue, priority, seq) filtered
+ * to ready states), locked and marked active in one statement. FOR UPDATE SKIP LOCKED makes claimers in
+ * other transactions and processes pass over each other's rows instead of queueing on them; a row that
+ * another claim committed meanwhile is re-checked against READY and skipped. `group_id IS NULL`: this
+ * statement serves queues without groups; a grouped job added after the claimer read the queue row goes to
+ * the next (group-aware) claim instead of slipping past its group's limit. RETURNING order is not the
+ * pick order, so the rows are sorted by (priority, seq) after.
+ */
+export const CLAIM_SQL = `WITH picked AS (
+   SELECT id FROM jobs WHERE queue = @queue AND ${READY} AND group_id IS NULL
+     AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+   ORDER BY priority, seq LIMIT @limit FOR UPDATE SKIP LOCKED)
+ UPDATE jobs SET ${CLAIM_SET} FROM picked WHERE jobs.id = picked.id RETURNING jobs.*`;
+
+const byClaimOrder = (a: JobRow, b: JobRow) => a.priority - b.priority || a.seq - b.seq;
+
+type Final = SettleCommand & { kind: 'complete' | 'fail' };
+type Trims = Map<string, { queue: string; state: 'completed' | 'failed'; retention: Retention }>;
+
+/**
+ * The worker hot path on PostgreSQL: claim, settle (complete / fail / retry), lock renewal, retention.
+ * Each public method runs inside the transaction the repository opened (`store.tx.ex`). Every write after
+ * the claim is fenced by the claim's token (LOCK_FENCE), so a worker that lost its lock changes nothing.
+ *
+ * Lock order: settle writes its completions, then its failures, then its retries: completions and
+ * failures take the queue's finished_counts rows (triggers), retries the queue row (sequence), and the
+ * repository's claim and metrics flush come after. Every settle taking those rows in one order keeps
+ * concurrent settles in several processes from deadlocking on them.
+ */
+export class PgJobLifecycle {
+  private readonly s;
+  private readonly deadLetters: PgDeadLetters;
+  private readonly resolver: PgDependencyResolver;
+
+  constructor(
+    private readonly store: PgStore,
+    private readonly counters: PgQueueCounters,
+    private readonly codec: PayloadCodec,
+    private readonly metrics: PgMetricsRecorder,
+  ) {
+    this.deadLetters = new PgDeadLetters(store, counters, codec);
+    this.resolver = new PgDependencyResolver(store, counters, this.deadLetters, codec);
+    this.s = {
+      claim: pgSql<JobRow>(CLAIM_SQL),
+      hasReady: pgSql(`SELECT 1 FROM jobs WHERE queue = @queue AND ${READY} LIMIT 1`),
+      // RETURNING LINKED: whether a parent waits for this job, so only flow/DAG jobs pay for resolution.
+      complete: pgSql<{ linked: boolean } & FinishedTimes>(
+        `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
+                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING ${LINKED}, ${TIMES}`,
+      ),
+      fail: pgSql<{ linked: boolean } & FinishedTimes>(
+        `UPDATE jobs SET state = 'failed', failed_reason = @reason, stacktrace = @stack, finished_on = @now,
+                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING ${LINKED}, ${TIMES}`,
+      ),
+      removeFinished: pgSql<{ linked: boolean } & FinishedTimes>(`DELETE FROM jobs WHERE ${LOCK_FENCE} RETURNING ${LINKED}, ${TIMES}`),
+      retry: pgSql<{ id: number }>(
+        `UPDATE jobs SET state = CASE WHEN @runAt::bigint IS NOT NULL THEN 'delayed' ELSE ${READY_STATE_OF_ROW} END,
+                run_at = @runAt::bigint, seq = ${PG_RESEQUENCE}, failed_reason = @reason, stacktrace = @stack,
+                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING id`,
+      ),
+      requeue: pgSql<{ id: number }>(`UPDATE jobs SET state = ${READY_STATE_OF_ROW}, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING id`),
+      release: pgSql(`UPDATE jobs SET state = ${READY_STATE_OF_ROW}, ${UNLOCKED} FROM ${LOCKS} WHERE ${LOCKS_FENCE}`),
+      extend: pgSql<{ queue: string; id: string; token: string; cancel_reason: string | null }>(
+        `UPDATE jobs SET locked_until = @until FROM ${LOCKS} WHERE ${LOCKS_FENCE} RETURNING l.queue, l.id, l.token, jobs.cancel_reason`,
+      ),
+      // Keep the newest @keep finished jobs of one state: finished_counts (exact, kept by triggers) says
+      // how many are over, and only those are deleted, oldest first: O(excess), one round trip. The row
+      // of finished_counts is already locked by this transaction's own completion (trigger), so two
+      // settles of one queue count and trim one after the other.
+      trimCount: pgSql(
+        `DELETE FROM jobs WHERE id IN (
+           SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state ORDER BY finished_on, id
+           LIMIT GREATEST(0, COALESCE((SELECT count FROM finished_counts WHERE queue = @queue AND state = @state), 0) - @keep::bigint))`,
+      ),
+      trimAge: pgSql(
+        `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
+                                     AND finished_on < @cutoff::bigint LIMIT ${AGE_TRIM_BATCH})`,
+      ),
+    };
+  }
+
+  async claim(request: ClaimRequest, now: number): Promise<JobRecord[]> {
+    if (request.limit <= 0) return [];
+    const rows = await this.s.claim.all(this.store.tx.ex, { ...claimParams(request, now), queue: request.queue, limit: request.limit });
+    return rows.sort(byClaimOrder).map((row) => toJobRecord(row, this.codec));
+  }
+
+  /** Whether any job of `queue` is ready to claim (a read outside any transaction). */
+  async hasReady(queue: string): Promise<boolean> {
+    return (await this.s.hasReady.get(this.store.tx.ex, { queue })) !== undefined;
+  }
+
+  /**
+   * Applies the commands; returns per command whether its lock still held. The metrics observed here are
+   * written by the repository's `metrics.flush()`, the last step of its transaction (see PgMetricsRecorder).
+   */
+  async settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): Promise<boolean[]> {
+    const trims: Trims = new Map();
+    const accepted = new Array<boolean>(commands.length).fill(false);
+    const rank = (c: SettleCommand) => (c.kind === 'complete' ? 0 : c.kind === 'fail' ? 1 : 2);
+    const order = commands.map((_, i) => i).sort((a, b) => rank(commands[a]) - rank(commands[b]) || a - b);
+    for (const i of order) {
+      const c = commands[i];
+      accepted[i] = c.kind === 'complete' || c.kind === 'fail' ? await this.finish(c, now, effects, trims) : await this.reenter(c);
+    }
+    // One trim per (queue, state) per batch: a burst of completions pays for retention once.
+    for (const { queue, state, retention } of trims.values()) await this.applyRetention(queue, state, retention, now);
+    return accepted;
+  }
+
+  private async finish(c: Final, now: number, effects: QueueEventRecord[], trims: Trims): Promise<boolean> {
+    const ex = this.store.tx.ex;
+    const state = c.kind === 'complete' ? 'completed' : 'failed';
+    const fence = { queue: c.queue, id: c.id, token: c.token };
+    const dying = c.kind === 'fail' && c.deadLetter !== undefined ? await this.deadLetters.capture(fence) : undefined;
+    const removed = c.retention.count === 0;
+    const changed = removed
+      ? await this.s.removeFinished.get(ex, fence)
+      : c.kind === 'complete'
+        ? await this.s.complete.get(ex, { ...fence, value: this.codec.encode('returnvalue', c.returnvalueJson), now })
+        : await this.s.fail.get(ex, { ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
+    if (changed === undefined) return false;
+    this.metrics.observe(c.queue, state, changed, now);
+    if (changed.linked) await this.resolveParents(c, now, effects);
+    if (dying !== undefined && c.kind === 'fail') {
+      const { failedReason, stacktrace } = c;
+      await this.deadLetters.copy({ ...dying, failedReason, stacktrace, attemptsMade: dying.attemptsMade + 1 }, now, effects);
+    }
+    if (!removed && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
+      trims.set(`${c.queue}\u0000${state}`, { queue: c.queue, state, retention: c.retention });
+    }
+    return true;
+  }
+
+  private async reenter(c: SettleCommand & { kind: 'retry' | 'requeue' }): Promise<boolean> {
+    const ex = this.store.tx.ex;
+    const fence = { queue: c.queue, id: c.id, token: c.token };
+    // RateLimitError: back to the front of waiting, no attempt counted.
+    if (c.kind === 'requeue') return (await this.s.requeue.get(ex, fence)) !== undefined;
+    const seq = c.runAt === null ? await this.counters.nextSeq(c.queue) : 0;
+    const stack = JSON.stringify(c.stacktrace);
+    return (await this.s.retry.get(ex, { ...fence, runAt: c.runAt, seq, reason: c.failedReason, stack })) !== undefined;
+  }
+
+  private async resolveParents(c: Final, now: number, effects: QueueEventRecord[]): Promise<void> {
+    // The edge keeps the value as stored (encoded like the job's returnvalue column) for getChildrenValues.
+    if (c.kind === 'complete') await this.resolver.completed(c.queue, c.id, this.codec.encode('returnvalue', c.returnvalueJson), now, effects);
+    else await this.resolver.failed(c.queue, c.id, c.failedReason, now, effects);
+  }
+
+  async applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): Promise<void> {
+    const ex = this.store.tx.ex;
+    if (retention.count !== undefined) await this.s.trimCount.run(ex, { queue, state, keep: retention.count });
+    if (retention.ageMs !== undefined) await this.s.trimAge.run(ex, { queue, state, cutoff: now - retention.ageMs });
+  }
+
+  async release(locks: readonly LockRef[]): Promise<void> {
+    if (locks.length > 0) await this.s.release.run(this.store.tx.ex, arrays(locks));
+  }
+
+  async extendLocks(locks: readonly LockRef[], until: number): Promise<LockRenewal[]> {
+    if (locks.length === 0) return [];
+    const rows = await this.s.extend.all(this.store.tx.ex, { ...arrays(locks), until });
+    const key = (l: LockRef) => `${l.queue}\u0000${l.id}\u0000${l.token}`;
+    const held = new Map(rows.map((r) => [key(r), r.cancel_reason]));
+    return locks.map((lock) => {
+      return held.has(key(lock)) ? { held: true, cancelReason: held.get(key(lock))! } : { held: false, cancelReason: null };
+    });
+  }
+}
+
+function arrays(locks: readonly LockRef[]) {
+  return { queues: locks.map((l) => l.queue), ids: locks.map((l) => l.id), tokens: locks.map((l) => l.token) };
+}
