@@ -2,6 +2,12 @@ import type { PgStore } from './pg-store.js';
 import { pgSql } from './pg-statement.js';
 
 /**
+ * ../drizzle/sql-fragments.ts RESEQUENCE with a typed parameter (PostgreSQL cannot choose a unary minus
+ * for an untyped one): a job re-entering the queue takes @seq (from nextSeq/reserve), negated for LIFO.
+ */
+export const PG_RESEQUENCE = `CASE WHEN seq < 0 THEN -@seq::bigint ELSE @seq::bigint END`;
+
+/**
  * Per-queue counters in the `queues` row: numeric job ids and the FIFO sequence. One upsert both
  * creates the queue row on first use and reserves a block of values. The upsert takes the row lock
  * until the transaction commits, so two processes never get the same numbers, and a queue's

@@ -1,0 +1,117 @@
+import type { InsertResult, NewJob } from '../../../core/application/ports/job-record.js';
+import { readyStateFor } from '../../../core/domain/job/job-state.js';
+import { newJobRecord, toJobRecord, type JobRow } from '../drizzle/job-row.mapper.js';
+import type { PayloadCodec } from '../codec/payload-codec.js';
+import type { PgStore } from './pg-store.js';
+import type { PgQueueCounters } from './pg-queue-counters.js';
+import { PgDeduplication } from './pg-deduplication.js';
+import { PgGroupRotation } from './pg-group-rotation.js';
+import { PgDependencyLinks } from './pg-dependency-links.js';
+import { pgSql } from './pg-statement.js';
+
+/**
+ * Inserts new jobs, the twin of SqliteJobWriter. Runs inside the caller's transaction so a batch is
+ * all-or-nothing. The counters are reserved first: their upsert locks each queue's row until commit, so
+ * concurrent adds to one queue (custom ids, deduplication keys) are decided one after another.
+ */
+export class PgJobWriter {
+  private readonly dedup: PgDeduplication;
+  private readonly groups: PgGroupRotation;
+  private readonly links: PgDependencyLinks;
+  // ON CONFLICT DO NOTHING: a duplicate custom id changes no row; RETURNING tells which case it was.
+  private readonly insertStmt = pgSql(
+    `INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at,
+                       max_attempts, group_id, parent_queue, parent_id)
+     VALUES (@queue, @jobId, @name, @data, @opts, @state, @priority, @seq, @now, @delay, @runAt,
+             @maxAttempts, @groupId, @parentQueue, @parentId)
+     ON CONFLICT (queue, job_id) DO NOTHING RETURNING 1`,
+  );
+  private readonly findStmt = pgSql<JobRow>('SELECT * FROM jobs WHERE queue = @queue AND job_id = @id');
+
+  constructor(
+    private readonly store: PgStore,
+    private readonly counters: PgQueueCounters,
+    private readonly codec: PayloadCodec,
+  ) {
+    this.links = new PgDependencyLinks(store);
+    this.dedup = new PgDeduplication(store);
+    this.groups = new PgGroupRotation(store);
+  }
+
+  async insert(jobs: readonly NewJob[], now: number): Promise<InsertResult[]> {
+    const reserved = await this.reserveBlocks(jobs);
+    const results: InsertResult[] = [];
+    // One job after the other: a job may name an earlier job of the same batch as its parent or dependency.
+    for (const [index, job] of jobs.entries()) results.push(await this.insertOne(job, index, jobs.length, reserved, now));
+    return results;
+  }
+
+  private async insertOne(
+    job: NewJob,
+    index: number,
+    batchSize: number,
+    reserved: Map<string, { nextId: number; nextSeq: number }>,
+    now: number,
+  ): Promise<InsertResult> {
+    const ex = this.store.tx.ex;
+    // Flow parents and jobs with unfinished dependsOn start in waiting-children; their delay runs after.
+    const links = await this.links.plan(job, batchSize > 1 ? `jobs[${index}].` : '');
+    const waits = job.waitChildren === true || links?.waits === true;
+    const delayed = !waits && job.delay > 0;
+    const block = reserved.get(job.queue)!;
+    const jobId = job.customId ?? String(block.nextId++);
+    const seq = block.nextSeq++;
+    const dedup = job.opts.deduplication;
+    const existing = dedup === undefined ? undefined : await this.dedup.check(job.queue, dedup, now);
+    if (existing !== undefined) return { record: toJobRecord(existing, this.codec), duplicated: false, deduplicatedJobId: jobId };
+    const state = waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority);
+    const runAt = delayed ? now + job.delay : null;
+    const optsJson = JSON.stringify(job.opts);
+    const inserted = await this.insertStmt.all(ex, {
+      queue: job.queue,
+      jobId,
+      name: job.name,
+      data: this.codec.encode('data', job.dataJson),
+      opts: optsJson,
+      state,
+      priority: job.priority,
+      seq: job.lifo ? -seq : seq,
+      now,
+      delay: job.delay,
+      runAt,
+      maxAttempts: job.maxAttempts,
+      groupId: job.groupId ?? null,
+      parentQueue: job.opts.parent?.queue ?? null,
+      parentId: job.opts.parent?.id ?? null,
+    });
+    if (inserted.length === 1) {
+      if (dedup !== undefined) await this.dedup.record(job.queue, dedup, jobId, now);
+      if (job.groupId !== undefined) await this.groups.noteGroup(job.queue, job.groupId);
+      const record = newJobRecord(job, jobId, optsJson, state, now, runAt);
+      if (links !== undefined) await this.links.attach(record, links);
+      return { record, duplicated: false };
+    }
+    return { record: toJobRecord((await this.findStmt.get(ex, { queue: job.queue, id: jobId }))!, this.codec), duplicated: true };
+  }
+
+  /**
+   * One counter upsert per queue in the batch reserves every id and sequence number it needs. Queues are
+   * locked in name order so that two batches spanning the same queues cannot deadlock on their rows.
+   */
+  private async reserveBlocks(jobs: readonly NewJob[]): Promise<Map<string, { nextId: number; nextSeq: number }>> {
+    const needs = new Map<string, { ids: number; seqs: number }>();
+    for (const job of jobs) {
+      const need = needs.get(job.queue) ?? { ids: 0, seqs: 0 };
+      need.seqs += 1;
+      if (job.customId === undefined) need.ids += 1;
+      needs.set(job.queue, need);
+    }
+    const blocks = new Map<string, { nextId: number; nextSeq: number }>();
+    for (const queue of [...needs.keys()].sort()) {
+      const need = needs.get(queue)!;
+      const { firstId, firstSeq } = await this.counters.reserve(queue, need.ids, need.seqs);
+      blocks.set(queue, { nextId: firstId, nextSeq: firstSeq });
+    }
+    return blocks;
+  }
+}
