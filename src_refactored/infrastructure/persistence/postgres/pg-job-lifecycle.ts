@@ -7,7 +7,7 @@ import { CLAIM_SET, FINISHED, LINKED, LOCK_FENCE, READY, READY_STATE_OF_ROW, UNL
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { PgStore } from './pg-store.js';
 import { pgSql } from './pg-statement.js';
-import type { PgQueueCounters } from './pg-queue-counters.js';
+import { PG_RESEQUENCE, type PgQueueCounters } from './pg-queue-counters.js';
 import type { PgMetricsRecorder } from './pg-metrics-recorder.js';
 import { PgDeadLetters } from './pg-dead-letters.js';
 import { PgDependencyResolver } from './pg-dependency-resolver.js';
@@ -17,9 +17,6 @@ const AGE_TRIM_BATCH = 1000;
 
 /** What the metrics need of a finished job (wait and processing time), returned by the same statement. */
 const TIMES = `timestamp, delay, processed_on`;
-
-/** RESEQUENCE with a typed parameter: PostgreSQL cannot pick a unary minus for an untyped one. */
-export const PG_RESEQUENCE = `CASE WHEN seq < 0 THEN -@seq::bigint ELSE @seq::bigint END`;
 
 /** Locks given as three parallel arrays, one row per lock (one statement for a whole batch). */
 const LOCKS = `unnest(@queues::text[], @ids::text[], @tokens::text[]) AS l(queue, id, token)`;
