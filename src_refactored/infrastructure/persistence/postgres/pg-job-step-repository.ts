@@ -1,12 +1,9 @@
 import type { IJobStepRepository } from '../../../core/application/ports/job-step-repository.port.js';
 import type { LockRef } from '../../../core/application/ports/job-repository.port.js';
-import { LOCK_FENCE, READY, READY_STATE_OF_ROW, RESEQUENCE, UNLOCKED } from '../drizzle/sql-fragments.js';
-import { PgQueueCounters } from './pg-queue-counters.js';
+import { LOCK_FENCE, READY, READY_STATE_OF_ROW, UNLOCKED } from '../drizzle/sql-fragments.js';
+import { PG_RESEQUENCE, PgQueueCounters } from './pg-queue-counters.js';
 import { pgSql } from './pg-statement.js';
 import type { PgStore } from './pg-store.js';
-
-/** PostgreSQL cannot type a bare `-$1` or `$1 > $2`: the sequence parameter is cast once here. */
-const RESEQUENCE_PG = RESEQUENCE.replaceAll('@seq', '@seq::bigint');
 
 /**
  * IJobStepRepository on PostgreSQL (twin of SqliteJobStepRepository). Each move is one fenced UPDATE,
@@ -22,10 +19,10 @@ export class PgJobStepRepository implements IJobStepRepository {
     this.s = {
       toDelayed: pgSql(
         `UPDATE jobs SET state = CASE WHEN @runAt::bigint > @now::bigint THEN 'delayed' ELSE ${READY_STATE_OF_ROW} END,
-                run_at = CASE WHEN @runAt::bigint > @now::bigint THEN @runAt::bigint END, seq = ${RESEQUENCE_PG}, ${UNLOCKED}
+                run_at = CASE WHEN @runAt::bigint > @now::bigint THEN @runAt::bigint END, seq = ${PG_RESEQUENCE}, ${UNLOCKED}
          WHERE ${LOCK_FENCE} RETURNING 1`,
       ),
-      toWait: pgSql(`UPDATE jobs SET state = ${READY_STATE_OF_ROW}, seq = ${RESEQUENCE_PG}, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING 1`),
+      toWait: pgSql(`UPDATE jobs SET state = ${READY_STATE_OF_ROW}, seq = ${PG_RESEQUENCE}, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING 1`),
       changeDelay: pgSql(
         `UPDATE jobs SET delay = @delay::bigint, run_at = @now::bigint + @delay::bigint
          WHERE queue = @queue AND job_id = @id AND state = 'delayed' RETURNING 1`,
