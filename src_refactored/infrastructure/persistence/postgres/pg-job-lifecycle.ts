@@ -15,8 +15,9 @@ import { PgDependencyResolver } from './pg-dependency-resolver.js';
 /** At most this many finished jobs are deleted by one age-retention pass (bounded work per commit). */
 const AGE_TRIM_BATCH = 1000;
 
-/** What the metrics need of a finished job (wait and processing time), returned by the same statement. */
-const TIMES = `timestamp, delay, processed_on`;
+/** What a finishing statement returns per job: which lock it was, LINKED, and the times the metrics need. */
+const FINISHED_ROW = `jobs.queue, jobs.job_id AS id, ${LINKED}, jobs.timestamp, jobs.delay, jobs.processed_on`;
+type Finished = { queue: string; id: string; linked: boolean } & FinishedTimes;
 
 /** Locks given as three parallel arrays, one row per lock (one statement for a whole batch). */
 const LOCKS = `unnest(@queues::text[], @ids::text[], @tokens::text[]) AS l(queue, id, token)`;
@@ -68,16 +69,20 @@ export class PgJobLifecycle {
     this.s = {
       claim: pgSql<JobRow>(CLAIM_SQL),
       hasReady: pgSql(`SELECT 1 FROM jobs WHERE queue = @queue AND ${READY} LIMIT 1`),
-      // RETURNING LINKED: whether a parent waits for this job, so only flow/DAG jobs pay for resolution.
-      complete: pgSql<{ linked: boolean } & FinishedTimes>(
-        `UPDATE jobs SET state = 'completed', returnvalue = @value, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING ${LINKED}, ${TIMES}`,
+      // Completions of a batch in one statement. RETURNING LINKED: whether a parent waits for the job, so
+      // only flow/DAG jobs pay for resolution; the times feed the metrics.
+      completeMany: pgSql<Finished>(
+        `UPDATE jobs SET state = 'completed', returnvalue = l.value, finished_on = @now,
+                attempts_made = attempts_made + 1, ${UNLOCKED}
+         FROM unnest(@queues::text[], @ids::text[], @tokens::text[], @values::text[]) AS l(queue, id, token, value)
+         WHERE ${LOCKS_FENCE} RETURNING ${FINISHED_ROW}`,
       ),
-      fail: pgSql<{ linked: boolean } & FinishedTimes>(
+      // removeOnComplete / removeOnFail = true: the job goes at once.
+      removeMany: pgSql<Finished>(`DELETE FROM jobs USING ${LOCKS} WHERE ${LOCKS_FENCE} RETURNING ${FINISHED_ROW}`),
+      fail: pgSql<Finished>(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, stacktrace = @stack, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING ${LINKED}, ${TIMES}`,
+                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING ${FINISHED_ROW}`,
       ),
-      removeFinished: pgSql<{ linked: boolean } & FinishedTimes>(`DELETE FROM jobs WHERE ${LOCK_FENCE} RETURNING ${LINKED}, ${TIMES}`),
       retry: pgSql<{ id: number }>(
         `UPDATE jobs SET state = CASE WHEN @runAt::bigint IS NOT NULL THEN 'delayed' ELSE ${READY_STATE_OF_ROW} END,
                 run_at = @runAt::bigint, seq = ${PG_RESEQUENCE}, failed_reason = @reason, stacktrace = @stack,
@@ -122,39 +127,58 @@ export class PgJobLifecycle {
   async settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): Promise<boolean[]> {
     const trims: Trims = new Map();
     const accepted = new Array<boolean>(commands.length).fill(false);
-    const rank = (c: SettleCommand) => (c.kind === 'complete' ? 0 : c.kind === 'fail' ? 1 : 2);
-    const order = commands.map((_, i) => i).sort((a, b) => rank(commands[a]) - rank(commands[b]) || a - b);
-    for (const i of order) {
-      const c = commands[i];
-      accepted[i] = c.kind === 'complete' || c.kind === 'fail' ? await this.finish(c, now, effects, trims) : await this.reenter(c);
+    const finals = commands.flatMap((c, i) => (c.kind === 'complete' || c.kind === 'fail' ? [{ c, i }] : []));
+    const completes = finals.filter(({ c }) => c.kind === 'complete');
+    const done = (list: typeof finals, gone: boolean) => list.filter(({ c }) => (c.retention.count === 0) === gone);
+    // In the lock order of the class comment: completions (one statement each way), failures, re-entries.
+    for (const gone of [false, true]) {
+      const batch = done(completes, gone);
+      if (batch.length === 0) continue;
+      const rows = await (gone ? this.s.removeMany : this.s.completeMany).all(this.store.tx.ex, {
+        ...arrays(batch.map(({ c }) => c)),
+        values: batch.map(({ c }) => (c.kind === 'complete' ? this.codec.encode('returnvalue', c.returnvalueJson) : null)),
+        now,
+      });
+      const byLock = new Map(rows.map((r) => [`${r.queue}\u0000${r.id}`, r]));
+      for (const { c, i } of batch) {
+        const row = byLock.get(`${c.queue}\u0000${c.id}`);
+        byLock.delete(`${c.queue}\u0000${c.id}`); // a job named twice in one batch is settled once
+        if (row === undefined) continue;
+        await this.finished(c, row, now, effects, trims);
+        accepted[i] = true;
+      }
     }
+    for (const { c, i } of finals) if (c.kind === 'fail') accepted[i] = await this.fail(c, now, effects, trims);
+    for (const [i, c] of commands.entries()) if (c.kind === 'retry' || c.kind === 'requeue') accepted[i] = await this.reenter(c);
     // One trim per (queue, state) per batch: a burst of completions pays for retention once.
     for (const { queue, state, retention } of trims.values()) await this.applyRetention(queue, state, retention, now);
     return accepted;
   }
 
-  private async finish(c: Final, now: number, effects: QueueEventRecord[], trims: Trims): Promise<boolean> {
+  private async fail(c: Final & { kind: 'fail' }, now: number, effects: QueueEventRecord[], trims: Trims): Promise<boolean> {
     const ex = this.store.tx.ex;
-    const state = c.kind === 'complete' ? 'completed' : 'failed';
-    const fence = { queue: c.queue, id: c.id, token: c.token };
-    const dying = c.kind === 'fail' && c.deadLetter !== undefined ? await this.deadLetters.capture(fence) : undefined;
-    const removed = c.retention.count === 0;
-    const changed = removed
-      ? await this.s.removeFinished.get(ex, fence)
-      : c.kind === 'complete'
-        ? await this.s.complete.get(ex, { ...fence, value: this.codec.encode('returnvalue', c.returnvalueJson), now })
-        : await this.s.fail.get(ex, { ...fence, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
-    if (changed === undefined) return false;
-    this.metrics.observe(c.queue, state, changed, now);
-    if (changed.linked) await this.resolveParents(c, now, effects);
-    if (dying !== undefined && c.kind === 'fail') {
+    const dying = c.deadLetter !== undefined ? await this.deadLetters.capture(c) : undefined;
+    const row =
+      c.retention.count === 0
+        ? (await this.s.removeMany.all(ex, arrays([c])))[0]
+        : await this.s.fail.get(ex, { queue: c.queue, id: c.id, token: c.token, reason: c.failedReason, stack: JSON.stringify(c.stacktrace), now });
+    if (row === undefined) return false;
+    await this.finished(c, row, now, effects, trims);
+    if (dying !== undefined) {
       const { failedReason, stacktrace } = c;
       await this.deadLetters.copy({ ...dying, failedReason, stacktrace, attemptsMade: dying.attemptsMade + 1 }, now, effects);
     }
-    if (!removed && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
+    return true;
+  }
+
+  /** What follows a job's final write: its metrics, its parents, the batch's retention. */
+  private async finished(c: Final, row: Finished, now: number, effects: QueueEventRecord[], trims: Trims): Promise<void> {
+    const state = c.kind === 'complete' ? 'completed' : 'failed';
+    this.metrics.observe(c.queue, state, row, now);
+    if (row.linked) await this.resolveParents(c, now, effects);
+    if (c.retention.count !== 0 && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
       trims.set(`${c.queue}\u0000${state}`, { queue: c.queue, state, retention: c.retention });
     }
-    return true;
   }
 
   private async reenter(c: SettleCommand & { kind: 'retry' | 'requeue' }): Promise<boolean> {
