@@ -1,7 +1,7 @@
 import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
 import type { JobRecord } from '../../../core/application/ports/job-record.js';
 import type { LockRef } from '../../../core/application/ports/job-repository.port.js';
-import type { DeadLetterData } from '../../../core/domain/job/dead-letter.js';
+import { deadLetterJob } from '../drizzle/sqlite-dead-letters.js';
 import { toJobRecord, type JobRow } from '../drizzle/job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { PgStore } from './pg-store.js';
@@ -34,23 +34,7 @@ export class PgDeadLetters {
   async copy(failed: JobRecord, now: number, effects: QueueEventRecord[]): Promise<void> {
     const queue = failed.opts.deadLetter?.queue;
     if (queue === undefined) return;
-    const letter: DeadLetterData = {
-      source: { queue: failed.queue, id: failed.id, name: failed.name },
-      data: failed.data,
-      opts: failed.opts,
-      failedReason: failed.failedReason ?? '',
-      stacktrace: failed.stacktrace,
-      attemptsMade: failed.attemptsMade,
-      attemptsStarted: failed.attemptsStarted,
-      stalledCounter: failed.stalledCounter,
-      timestamp: failed.timestamp,
-      processedOn: failed.processedOn,
-      failedOn: now,
-    };
-    const [{ record }] = await this.writer.insert(
-      [{ queue, name: failed.name, dataJson: JSON.stringify(letter), opts: {}, priority: 0, lifo: false, delay: 0, maxAttempts: 1 }],
-      now,
-    );
+    const [{ record }] = await this.writer.insert([deadLetterJob(failed, queue, now)], now);
     effects.push(
       { queue, event: 'added', args: { jobId: record.id, name: record.name } },
       { queue, event: 'waiting', args: { jobId: record.id } },

@@ -8,6 +8,7 @@ import { PgDeduplication } from './pg-deduplication.js';
 import { PgGroupRotation } from './pg-group-rotation.js';
 import { PgDependencyLinks } from './pg-dependency-links.js';
 import { pgSql } from './pg-statement.js';
+import { counterNeeds, newJobRow } from '../drizzle/sqlite-job-writer.js';
 
 /**
  * Inserts new jobs, the twin of SqliteJobWriter. Runs inside the caller's transaction so a batch is
@@ -67,23 +68,7 @@ export class PgJobWriter {
     const state = waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority);
     const runAt = delayed ? now + job.delay : null;
     const optsJson = JSON.stringify(job.opts);
-    const inserted = await this.insertStmt.all(ex, {
-      queue: job.queue,
-      jobId,
-      name: job.name,
-      data: this.codec.encode('data', job.dataJson),
-      opts: optsJson,
-      state,
-      priority: job.priority,
-      seq: job.lifo ? -seq : seq,
-      now,
-      delay: job.delay,
-      runAt,
-      maxAttempts: job.maxAttempts,
-      groupId: job.groupId ?? null,
-      parentQueue: job.opts.parent?.queue ?? null,
-      parentId: job.opts.parent?.id ?? null,
-    });
+    const inserted = await this.insertStmt.all(ex, newJobRow(job, jobId, seq, state, runAt, optsJson, now, this.codec));
     if (inserted.length === 1) {
       if (dedup !== undefined) await this.dedup.record(job.queue, dedup, jobId, now);
       if (job.groupId !== undefined) await this.groups.noteGroup(job.queue, job.groupId);
@@ -99,13 +84,7 @@ export class PgJobWriter {
    * locked in name order so that two batches spanning the same queues cannot deadlock on their rows.
    */
   private async reserveBlocks(jobs: readonly NewJob[]): Promise<Map<string, { nextId: number; nextSeq: number }>> {
-    const needs = new Map<string, { ids: number; seqs: number }>();
-    for (const job of jobs) {
-      const need = needs.get(job.queue) ?? { ids: 0, seqs: 0 };
-      need.seqs += 1;
-      if (job.customId === undefined) need.ids += 1;
-      needs.set(job.queue, need);
-    }
+    const needs = counterNeeds(jobs);
     const blocks = new Map<string, { nextId: number; nextSeq: number }>();
     for (const queue of [...needs.keys()].sort()) {
       const need = needs.get(queue)!;
