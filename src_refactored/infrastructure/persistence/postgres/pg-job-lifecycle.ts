@@ -3,7 +3,7 @@ import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../..
 import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
 import type { FinishedTimes } from '../drizzle/sqlite-metrics-recorder.js';
 import { toJobRecord, type JobRow } from '../drizzle/job-row.mapper.js';
-import { CLAIM_SET, FINISHED, LINKED, LOCK_FENCE, READY, READY_STATE_OF_ROW, UNLOCKED, claimParams } from '../drizzle/sql-fragments.js';
+import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, UNLOCKED, claimParams } from '../drizzle/sql-fragments.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { PgStore } from './pg-store.js';
 import { pgSql } from './pg-statement.js';
@@ -21,7 +21,16 @@ type Finished = { queue: string; id: string; linked: boolean } & FinishedTimes;
 
 /** Locks given as three parallel arrays, one row per lock (one statement for a whole batch). */
 const LOCKS = `unnest(@queues::text[], @ids::text[], @tokens::text[]) AS l(queue, id, token)`;
-const LOCKS_FENCE = `jobs.queue = l.queue AND jobs.job_id = l.id AND jobs.lock_token = l.token AND jobs.state = 'active'`;
+/**
+ * LOCK_FENCE (../drizzle/sql-fragments.ts) for PostgreSQL. `IS TRUE` (the same test: state is NOT NULL)
+ * hides the state from the planner's partial-index matching: with a plain `state = 'active'`, statistics
+ * taken while few jobs were active make it walk the queue's active jobs through jobs_active_queue and
+ * filter them (measured with 13 000 active jobs: 10 ms for one job, 118 ms for a batch of two) instead
+ * of looking the job up in jobs_queue_job_id (0.05 ms).
+ */
+export const PG_LOCK_FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND (state = 'active') IS TRUE`;
+/** PG_LOCK_FENCE for the rows of LOCKS. */
+const LOCKS_FENCE = `jobs.queue = l.queue AND jobs.job_id = l.id AND jobs.lock_token = l.token AND (jobs.state = 'active') IS TRUE`;
 
 /**
  * The claim: up to @limit ready jobs in index order (jobs_ready is exactly (queue, priority, seq) filtered
@@ -81,14 +90,14 @@ export class PgJobLifecycle {
       removeMany: pgSql<Finished>(`DELETE FROM jobs USING ${LOCKS} WHERE ${LOCKS_FENCE} RETURNING ${FINISHED_ROW}`),
       fail: pgSql<Finished>(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, stacktrace = @stack, finished_on = @now,
-                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING ${FINISHED_ROW}`,
+                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${PG_LOCK_FENCE} RETURNING ${FINISHED_ROW}`,
       ),
       retry: pgSql<{ id: number }>(
         `UPDATE jobs SET state = CASE WHEN @runAt::bigint IS NOT NULL THEN 'delayed' ELSE ${READY_STATE_OF_ROW} END,
                 run_at = @runAt::bigint, seq = ${PG_RESEQUENCE}, failed_reason = @reason, stacktrace = @stack,
-                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING id`,
+                attempts_made = attempts_made + 1, ${UNLOCKED} WHERE ${PG_LOCK_FENCE} RETURNING id`,
       ),
-      requeue: pgSql<{ id: number }>(`UPDATE jobs SET state = ${READY_STATE_OF_ROW}, ${UNLOCKED} WHERE ${LOCK_FENCE} RETURNING id`),
+      requeue: pgSql<{ id: number }>(`UPDATE jobs SET state = ${READY_STATE_OF_ROW}, ${UNLOCKED} WHERE ${PG_LOCK_FENCE} RETURNING id`),
       release: pgSql(`UPDATE jobs SET state = ${READY_STATE_OF_ROW}, ${UNLOCKED} FROM ${LOCKS} WHERE ${LOCKS_FENCE}`),
       extend: pgSql<{ queue: string; id: string; token: string; cancel_reason: string | null }>(
         `UPDATE jobs SET locked_until = @until FROM ${LOCKS} WHERE ${LOCKS_FENCE} RETURNING l.queue, l.id, l.token, jobs.cancel_reason`,
