@@ -25,11 +25,12 @@ const LIMITS = `SELECT paused, global_concurrency AS gc, rate_limit_max AS rmax,
          FROM queues WHERE name = @queue`;
 
 /**
- * The claim with flow control (the twin of SqliteJobClaimer). A first, unlocked read of the queue row
- * tells a queue with no limits and no groups, which takes the plain SKIP LOCKED claim and never waits
- * on another claimer. A limited queue is decided under the queue row's lock (SELECT … FOR UPDATE, held to
- * commit): counting the active jobs, the rate window and the groups' free slots and then spending them
- * is a read-modify-write that, under READ COMMITTED, two processes could otherwise both pass. With the
+ * The claim with flow control (the twin of SqliteJobClaimer). A queue with no limits and no groups takes
+ * the plain SKIP LOCKED claim, which checks that itself (PLAIN_CLAIM_SQL) and never waits on another
+ * claimer; the queue row is read only when it comes back empty. A limited queue is decided under the
+ * queue row's lock (SELECT … FOR UPDATE, held to commit): counting the active jobs, the rate window and
+ * the groups' free slots and then spending them is a read-modify-write that, under READ COMMITTED, two
+ * processes could otherwise both pass. With the
  * lock, the limited claims of one queue run one after another, each seeing the last one's commit (the
  * statements after the lock take a fresh snapshot), so all processes together never exceed a limit.
  */
@@ -53,11 +54,16 @@ export class PgJobClaimer {
   async claim(request: ClaimRequest, now: number): Promise<ClaimOutcome> {
     if (request.limit <= 0) return { jobs: [] };
     const ex = this.store.tx.ex;
-    const seen = await this.s.limits.get(ex, { queue: request.queue });
-    if (seen === undefined || !isLimited(seen, request, now)) return { jobs: await this.lifecycle.claim(request, now) };
+    if (request.limiter === undefined) {
+      const jobs = await this.lifecycle.claimPlain(request, now);
+      if (jobs.length > 0) return { jobs };
+      // Nothing: an empty queue, or one with limits, which is decided below under its lock.
+      const seen = await this.s.limits.get(ex, { queue: request.queue });
+      if (seen === undefined || !isLimited(seen, request, now)) return { jobs: [] };
+    }
     // Decide on the row as it is under the lock (a claim that held it may have moved the window).
-    const row = (await this.s.lockedLimits.get(ex, { queue: request.queue }))!;
-    return this.claimLimited(request, row, now);
+    const row = await this.s.lockedLimits.get(ex, { queue: request.queue });
+    return row === undefined ? { jobs: [] } : this.claimLimited(request, row, now);
   }
 
   private async claimLimited(request: ClaimRequest, row: LimitsRow, now: number): Promise<ClaimOutcome> {

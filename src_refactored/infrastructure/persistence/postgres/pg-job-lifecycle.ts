@@ -6,7 +6,7 @@ import { toJobRecord, type JobRow } from '../drizzle/job-row.mapper.js';
 import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, UNLOCKED, claimParams } from '../drizzle/sql-fragments.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { PgStore } from './pg-store.js';
-import { pgSql } from './pg-statement.js';
+import { pgSql, type PgStatement } from './pg-statement.js';
 import { PG_RESEQUENCE, type PgQueueCounters } from './pg-queue-counters.js';
 import type { PgMetricsRecorder } from './pg-metrics-recorder.js';
 import { PgDeadLetters } from './pg-dead-letters.js';
@@ -36,16 +36,29 @@ const LOCKS_FENCE = `jobs.queue = l.queue AND jobs.job_id = l.id AND jobs.lock_t
  * The claim: up to @limit ready jobs in index order (jobs_ready is exactly (queue, priority, seq) filtered
  * to ready states), locked and marked active in one statement. FOR UPDATE SKIP LOCKED makes claimers in
  * other transactions and processes pass over each other's rows instead of queueing on them; a row that
- * another claim committed meanwhile is re-checked against READY and skipped. `group_id IS NULL`: this
- * statement serves queues without groups; a grouped job added after the claimer read the queue row goes to
- * the next (group-aware) claim instead of slipping past its group's limit. RETURNING order is not the
- * pick order, so the rows are sorted by (priority, seq) after.
+ * another claim committed meanwhile is re-checked against READY and skipped. `group_id IS NULL`: grouped
+ * jobs are claimed by PgGroupRotation; one added after the claimer read the queue row waits for the next
+ * (group-aware) claim instead of slipping past its group's limit. RETURNING order is not the pick order,
+ * so the rows are sorted by (priority, seq) after. `@gate` is the queue condition under which it claims.
  */
-export const CLAIM_SQL = `WITH picked AS (
+const claimSql = (gate: string) => `WITH picked AS (
    SELECT id FROM jobs WHERE queue = @queue AND ${READY} AND group_id IS NULL
-     AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+     AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND (${gate}))
    ORDER BY priority, seq LIMIT @limit FOR UPDATE SKIP LOCKED)
  UPDATE jobs SET ${CLAIM_SET} FROM picked WHERE jobs.id = picked.id RETURNING jobs.*`;
+
+/** Under the claimer's queue row lock, once it has checked and cut the budget: only a pause stops it. */
+export const CLAIM_SQL = claimSql('paused = 1');
+
+/**
+ * The claim of a queue with no limits and no groups, which needs no queue lock: it claims nothing when
+ * the queue (as this statement sees it) has any limit, so a busy plain queue costs one round trip; the
+ * claimer reads the queue row only when it comes back empty.
+ */
+export const PLAIN_CLAIM_SQL = claimSql(
+  `paused = 1 OR global_concurrency IS NOT NULL OR rate_limit_max IS NOT NULL OR COALESCE(rate_limited_until, 0) > @now::bigint
+   OR EXISTS (SELECT 1 FROM group_rotation WHERE queue = @queue)`,
+);
 
 const byClaimOrder = (a: JobRow, b: JobRow) => a.priority - b.priority || a.seq - b.seq;
 
@@ -77,6 +90,7 @@ export class PgJobLifecycle {
     this.resolver = new PgDependencyResolver(store, counters, this.deadLetters, codec);
     this.s = {
       claim: pgSql<JobRow>(CLAIM_SQL),
+      plainClaim: pgSql<JobRow>(PLAIN_CLAIM_SQL),
       hasReady: pgSql(`SELECT 1 FROM jobs WHERE queue = @queue AND ${READY} LIMIT 1`),
       // Completions of a batch in one statement. RETURNING LINKED: whether a parent waits for the job, so
       // only flow/DAG jobs pay for resolution; the times feed the metrics.
@@ -119,8 +133,17 @@ export class PgJobLifecycle {
   }
 
   async claim(request: ClaimRequest, now: number): Promise<JobRecord[]> {
+    return this.claimWith(this.s.claim, request, now);
+  }
+
+  /** The claim of a queue without limits or groups; nothing when the queue has some (PLAIN_CLAIM_SQL). */
+  async claimPlain(request: ClaimRequest, now: number): Promise<JobRecord[]> {
+    return this.claimWith(this.s.plainClaim, request, now);
+  }
+
+  private async claimWith(statement: PgStatement<JobRow>, request: ClaimRequest, now: number): Promise<JobRecord[]> {
     if (request.limit <= 0) return [];
-    const rows = await this.s.claim.all(this.store.tx.ex, { ...claimParams(request, now), queue: request.queue, limit: request.limit });
+    const rows = await statement.all(this.store.tx.ex, { ...claimParams(request, now), queue: request.queue, limit: request.limit });
     return rows.sort(byClaimOrder).map((row) => toJobRecord(row, this.codec));
   }
 
