@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createQueueEngine, type Connection, type PostgresOptions, type QueueEngine, type QueueEngineOptions } from '../../src_refactored/index.js';
-import { dropTestSchema, pgliteForThisFile, testBackend, testPgUrl } from './test-backend.js';
+import { dropTestSchema, pgliteForThisFile, rawPostgresQuery, testBackend, testPgUrl } from './test-backend.js';
+import Database from 'better-sqlite3';
 
 export type StoreKind = 'memory' | 'wal-file';
 
@@ -37,6 +38,22 @@ export function storeConnection(path: string, extra: { encryption?: QueueEngineO
   return { ...storeOptions(path), ...extra } as Connection;
 }
 
+/**
+ * Runs one SQL statement on the store of `path` from outside the engine, as another process would
+ * (`?` placeholders; portable SQL only). Returns the rows of a query, [] for a write.
+ */
+export async function storeQuery<R = Record<string, unknown>>(path: string, sql: string, params: unknown[] = []): Promise<R[]> {
+  const postgres = pgStores.get(path);
+  if (postgres !== undefined) return rawPostgresQuery<R>(postgres, sql, params);
+  const raw = new Database(path);
+  try {
+    const statement = raw.prepare(sql);
+    return statement.reader ? (statement.all(...params) as R[]) : (statement.run(...params), []);
+  } finally {
+    raw.close();
+  }
+}
+
 async function newPostgresStore(): Promise<{ path: string; postgres: PostgresOptions; drop: () => Promise<void> }> {
   const schema = `test_${randomUUID().replaceAll('-', '')}`;
   const postgres: PostgresOptions =
@@ -51,6 +68,19 @@ async function newPostgresStore(): Promise<{ path: string; postgres: PostgresOpt
       await dropTestSchema(postgres, schema);
     },
   };
+}
+
+/**
+ * A fresh, empty store that a test opens itself (`openSameStore(path)`, `storeConnection(path)`): a file
+ * path in a temp folder on SQLite, a new schema on PostgreSQL. `cleanup` removes it.
+ */
+export async function freshStore(fileName = 'jobs.db'): Promise<{ path: string; cleanup: () => Promise<void> }> {
+  if (testBackend !== 'sqlite') {
+    const store = await newPostgresStore();
+    return { path: store.path, cleanup: store.drop };
+  }
+  const temp = tempDir();
+  return { path: join(temp.dir, fileName), cleanup: async () => temp.cleanup() };
 }
 
 /**

@@ -35,6 +35,27 @@ export function pgliteForThisFile(): Promise<PGlite> {
   return pglite;
 }
 
+/** One statement with `?` placeholders on the schema of `postgres`, on a connection of its own; int8 as numbers. */
+export async function rawPostgresQuery<R>(postgres: PostgresOptions, sql: string, params: unknown[]): Promise<R[]> {
+  let n = 0;
+  const text = sql.replace(/\?/g, () => `$${++n}`);
+  const toNumbers = (rows: Record<string, unknown>[]) =>
+    rows.map((row) => Object.fromEntries(Object.entries(row).map(([k, v]) => [k, typeof v === 'bigint' ? Number(v) : v])) as R);
+  if (postgres.pglite !== undefined) {
+    // PGlite's one session already has the search_path of the store opened last (the test's).
+    await postgres.pglite.query(`SET search_path TO "${postgres.schema}"`);
+    return toNumbers((await postgres.pglite.query<Record<string, unknown>>(text, params)).rows);
+  }
+  const client = new pg.Client({ connectionString: postgres.connectionString, options: `-c search_path=${postgres.schema}` });
+  await client.connect();
+  try {
+    const result = await client.query({ text, values: params, types: { getTypeParser: (oid: number, format?: string) => (oid === 20 ? Number : pg.types.getTypeParser(oid, format as 'text')) } as never });
+    return result.rows as R[];
+  } finally {
+    await client.end();
+  }
+}
+
 /** Drops a test's schema once its engines are closed, so a long run does not pile up tables. */
 export async function dropTestSchema(postgres: PostgresOptions, schema: string): Promise<void> {
   const sql = `DROP SCHEMA IF EXISTS "${schema}" CASCADE`;
