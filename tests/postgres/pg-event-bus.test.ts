@@ -68,6 +68,18 @@ describe.each(BACKENDS)('PgEventBus on %s', (backend) => {
     expect(seen.map((e) => e.event)).toEqual(['waiting']);
   });
 
+  it('keeps publish order between events buffered outside a transaction and a later unit of work', async () => {
+    stores = new TestStores(backend);
+    const store = stores.open();
+    const b = bus(store);
+    for (let round = 0; round < 5; round++) {
+      b.publish({ queue: 'q', event: 'added', args: { jobId: `${round}` } });
+      await publishInTx(store, b, 'q', 100 + round, 1);
+    }
+    await b.flush();
+    expect((await b.read('q', '0', 100)).map((e) => e.args.jobId)).toEqual(['0', '100', '1', '101', '2', '102', '3', '103', '4', '104']);
+  });
+
   it('flush() stores events published outside a transaction, in bounded batches, trimmed to maxLen per queue', async () => {
     stores = new TestStores(backend);
     const store = stores.open();

@@ -7,8 +7,12 @@ export const PG_URL = process.env.BULLITE_TEST_PG_URL;
 
 export type Backend = 'postgres' | 'pglite';
 
-/** Backends available to this run: the server when BULLITE_TEST_PG_URL is set, PGlite always. */
-export const BACKENDS: Backend[] = PG_URL === undefined ? ['pglite'] : ['postgres', 'pglite'];
+/**
+ * Backends of this run: the vitest project `postgres` runs the server only (its `pglite` project runs
+ * PGlite, with the server's URL hidden); outside the projects, the server when set and PGlite always.
+ */
+export const BACKENDS: Backend[] =
+  PG_URL === undefined ? ['pglite'] : process.env.BULLITE_TEST_BACKEND === 'postgres' ? ['postgres'] : ['postgres', 'pglite'];
 
 let sharedPglite: PGlite | undefined;
 

@@ -6,14 +6,8 @@ import type { PgStore } from '../persistence/postgres/pg-store.js';
 import type { PgExecutor } from '../persistence/postgres/pg-connection.js';
 import { pgSql } from '../persistence/postgres/pg-statement.js';
 import { LocalListeners } from './local-listeners.js';
+import { DEFAULT_EVENTS_MAX_LEN, EVENT_COLUMNS, MAX_BUFFERED, toStored, type EventRow } from './stored-event.mapper.js';
 import { plainCodec, type PayloadCodec } from '../persistence/codec/payload-codec.js';
-import { DEFAULT_EVENTS_MAX_LEN } from './sqlite-event-bus.js';
-
-/** The columns every read returns. */
-const EVENT_COLUMNS = 'id, queue, event, job_id, payload, timestamp';
-
-/** Buffered events beyond this many are written at once rather than at the end of the turn (as on SQLite). */
-const MAX_BUFFERED = 2_000;
 
 /**
  * Serialises event inserts across every process on the database: a sequence hands out ids at insert, not at
@@ -24,28 +18,6 @@ const MAX_BUFFERED = 2_000;
 const EVENTS_LOCK = 0x62657673; // 'bevs'
 
 type Pending = QueueEventRecord & { timestamp: number };
-
-interface EventRow {
-  id: number;
-  queue: string;
-  event: string;
-  job_id: string | null;
-  payload: string;
-  timestamp: number;
-}
-
-/** What one transaction's beforeCommit took and stored, settled by its commit or rollback. */
-interface Taken {
-  /** Events published outside any transaction that this one carried (back into the buffer on rollback). */
-  outside: Pending[];
-  stored: Required<QueueEventRecord>[];
-}
-
-function toStored(row: EventRow, codec: PayloadCodec): StoredQueueEvent {
-  const payload = JSON.parse(codec.decode('returnvalue', row.payload)) as Record<string, unknown>;
-  const args = row.job_id === null ? payload : { jobId: row.job_id, ...payload };
-  return { id: String(row.id), queue: row.queue, event: row.event, args, timestamp: row.timestamp };
-}
 
 /**
  * The durable event stream on the PostgreSQL `events` table, the twin of SqliteEventBus. `publish` only
@@ -62,12 +34,19 @@ function toStored(row: EventRow, codec: PayloadCodec): StoredQueueEvent {
 export class PgEventBus implements EventBus, EventStream {
   private readonly listeners = new LocalListeners();
   private buffer: Pending[] = [];
+  /** Events published inside each open write transaction (its executor is the key). */
   private readonly byTx = new Map<PgExecutor, Pending[]>();
-  private readonly taken = new Map<PgExecutor, Taken>();
+  /** Stored by each transaction's beforeCommit, delivered when it commits. */
+  private readonly stored = new Map<PgExecutor, Required<QueueEventRecord>[]>();
+  /** A unit of work's events left for the buffer's writes (older events were pending), buffered at its commit. */
+  private readonly deferred = new Map<PgExecutor, Pending[]>();
+  /** The buffer's own transactions, one after the other so that their events keep publish order. */
+  private readonly batchTx = new WeakSet<PgExecutor>();
+  private chain: Promise<void> = Promise.resolve();
+  private batchesInFlight = 0;
   /** Transactions already ended: a late continuation of one still sees it as its context. */
   private readonly ended = new WeakSet<PgExecutor>();
   private toDeliver: Required<QueueEventRecord>[] = [];
-  private readonly writes = new Set<Promise<void>>();
   private turnEnd: NodeJS.Immediate | undefined;
   private readonly sinceTrim = new Map<string, number>();
   private readonly trimEvery: number;
@@ -157,7 +136,7 @@ export class PgEventBus implements EventBus, EventStream {
   /** Writes what is buffered and waits for the writes already under way; delivers to this engine's listeners. */
   async flush(): Promise<void> {
     if (this.buffer.length > 0 && !this.closed) this.writeBuffered();
-    await Promise.all([...this.writes]);
+    await this.chain;
     this.deliver();
   }
 
@@ -170,44 +149,41 @@ export class PgEventBus implements EventBus, EventStream {
     this.leaveTransactions();
   }
 
+  /**
+   * A unit of work's own events are written by its commit when nothing older of this engine is waiting;
+   * otherwise (events buffered or a buffer write under way) they join the buffer at its commit, so the
+   * stream keeps publish order (as on SQLite, where they wait for the end-of-turn flush).
+   */
   private async beforeCommit(tx: PgExecutor): Promise<void> {
-    const own = this.byTx.get(tx) ?? [];
+    const own = this.byTx.get(tx);
     this.byTx.delete(tx);
-    if (this.closed && own.length === 0) return;
-    // Older events published outside a transaction go first, so this engine's stream keeps publish order.
-    const outside = this.closed ? [] : this.buffer;
-    if (outside.length + own.length === 0) return;
-    this.buffer = [];
-    this.taken.set(tx, { outside, stored: [] });
-    const stored = await this.write(tx, outside.concat(own));
-    this.taken.set(tx, { outside, stored });
+    if (own === undefined || own.length === 0) return;
+    if (!this.batchTx.has(tx) && (this.buffer.length > 0 || this.batchesInFlight > 0)) return void this.deferred.set(tx, own);
+    this.stored.set(tx, await this.write(tx, own));
   }
 
   private afterCommit(tx: PgExecutor | undefined): void {
     if (tx === undefined) return;
     this.ended.add(tx);
-    const taken = this.taken.get(tx);
-    this.taken.delete(tx);
-    // Published after this transaction's beforeCommit (a stray continuation): the next write stores them.
-    const late = this.byTx.get(tx);
-    this.byTx.delete(tx);
-    if (late !== undefined) this.buffer.push(...late);
-    if (taken !== undefined) this.toDeliver.push(...taken.stored);
-    if (taken !== undefined || late !== undefined) this.turnEnd ??= setImmediate(() => this.endOfTurn());
+    const stored = this.stored.get(tx);
+    this.stored.delete(tx);
+    if (stored !== undefined) this.toDeliver.push(...stored);
+    // Deferred, or published after this transaction's beforeCommit (a stray continuation): buffered.
+    for (const map of [this.deferred, this.byTx]) {
+      const events = map.get(tx);
+      map.delete(tx);
+      if (events !== undefined) this.buffer.push(...events);
+    }
+    if (this.toDeliver.length > 0 || this.buffer.length > 0) this.turnEnd ??= setImmediate(() => this.endOfTurn());
   }
 
+  /** Events the failed unit of work published describe changes that did not happen: dropped (a retry publishes them again). */
   private afterRollback(tx: PgExecutor | undefined): void {
     if (tx === undefined) return;
     this.ended.add(tx);
-    // Events the failed unit of work published describe changes that did not happen: dropped (a retry
-    // publishes them again). Others it carried go back to the front of the buffer, in order.
     this.byTx.delete(tx);
-    const taken = this.taken.get(tx);
-    this.taken.delete(tx);
-    if (taken !== undefined && taken.outside.length > 0) {
-      this.buffer = taken.outside.concat(this.buffer);
-      this.turnEnd ??= setImmediate(() => this.endOfTurn());
-    }
+    this.stored.delete(tx);
+    this.deferred.delete(tx);
   }
 
   private endOfTurn(): void {
@@ -224,24 +200,29 @@ export class PgEventBus implements EventBus, EventStream {
 
   /**
    * Takes the buffer now (bounded batches) into a transaction of its own, whose beforeCommit writes it as
-   * if its unit of work had published it (a retried transaction adopts it again).
+   * if its unit of work had published it (a retried transaction adopts it again). Chained: a batch starts
+   * when the previous one has committed, so batches get ids in the order their events were published.
    */
   private writeBuffered(): void {
     const batch = this.buffer;
     this.buffer = [];
-    const write = this.store.tx
-      .write(async () => {
-        const tx = this.store.tx.ex;
-        this.byTx.set(tx, batch.concat(this.byTx.get(tx) ?? []));
-      })
+    this.batchesInFlight += 1;
+    const adopt = async () => {
+      const tx = this.store.tx.ex;
+      this.batchTx.add(tx);
+      this.byTx.set(tx, batch);
+    };
+    this.chain = this.chain
+      .then(() => this.store.tx.write(adopt))
       .catch((error: unknown) => {
         if (this.closed) return;
         this.logger.error('queue events could not be stored; delivered to this process only', { error: String(error) });
         for (const e of batch) this.toDeliver.push({ queue: e.queue, event: e.event, args: e.args, id: '0' });
         this.turnEnd ??= setImmediate(() => this.endOfTurn());
       })
-      .finally(() => this.writes.delete(write));
-    this.writes.add(write);
+      .finally(() => {
+        this.batchesInFlight -= 1;
+      });
   }
 
   private async write(tx: PgExecutor, batch: readonly Pending[]): Promise<Required<QueueEventRecord>[]> {
