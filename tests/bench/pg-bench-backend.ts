@@ -47,7 +47,7 @@ export function benchEngineOptions(store: string): QueueEngineOptions {
   const url = new URL(store);
   const schema = url.searchParams.get('schema') ?? 'public';
   url.searchParams.delete('schema');
-  return { postgres: { connectionString: url.toString(), schema } } as unknown as QueueEngineOptions;
+  return { postgres: { connectionString: url.toString(), schema } };
 }
 
 /** The PostgreSQL twin of withEngine: a fresh schema, default engine options, the schema dropped after. */

@@ -2,6 +2,8 @@ import type { Command } from 'commander';
 import { resolve } from 'node:path';
 import { probeStore } from '../../infrastructure/persistence/drizzle/sqlite-store-probe.js';
 import type { CopyProgress } from '../../infrastructure/persistence/migration/sqlite-to-postgres-copier.js';
+import { postgresOptionsSchema } from '../composition/postgres-options.schema.js';
+import { parseInput } from '../validation/parse-input.js';
 import { CliError, EXIT } from './cli-error.js';
 import { printJson, printTable, type CliIo } from './cli-output.js';
 
@@ -35,8 +37,10 @@ export function parseTarget(to: string, schemaOption: string | undefined): { con
   const fromUrl = url.searchParams.get('schema') ?? undefined;
   url.searchParams.delete('schema');
   const schema = schemaOption ?? fromUrl ?? 'public';
-  if (schema === '') throw new CliError('--schema must not be empty.', EXIT.usage);
-  return { connectionString: url.toString(), schema };
+  const connectionString = url.toString();
+  // The engine's own rules (a plain identifier), so that the store this makes is one the engine can open.
+  parseInput(postgresOptionsSchema, { connectionString, schema }, '');
+  return { connectionString, schema };
 }
 
 function sourcePath(from: string): string {
