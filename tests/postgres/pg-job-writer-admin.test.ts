@@ -70,6 +70,26 @@ describe.each(BACKENDS)('PostgreSQL writer and admin (%s)', (backend) => {
     expect(await repo.countByStates('q', [])).toMatchObject({ waiting: 0 });
   });
 
+  it('a batch of plain jobs keeps its order, reports duplicate custom ids and notes its groups', async () => {
+    const repo = open();
+    await repo.insert([{ ...job(), customId: 'old' }], now);
+    const batch = await repo.insert(
+      [{ ...job(), customId: 'old' }, job({ priority: 2 }), { ...job(), customId: 'twice' }, { ...job(), customId: 'twice' }, job({ delay: 5 }), { ...job(), groupId: 'g' }],
+      now,
+    );
+    expect(batch.map((r) => [r.record.id, r.record.state, r.duplicated])).toEqual([
+      ['old', 'waiting', true],
+      ['1', 'prioritized', false],
+      ['twice', 'waiting', false],
+      ['twice', 'waiting', true],
+      ['2', 'delayed', false],
+      ['3', 'waiting', false],
+    ]);
+    expect(await repo.findById('q', '2')).toMatchObject({ runAt: now + 5 });
+    // The queue now claims through the group rotation: ungrouped jobs and group g take turns.
+    expect((await repo.claim(request(3), now)).map((j) => j.groupId)).toContain('g');
+  });
+
   it('lists each state in its natural order and counts finished jobs from the kept counts', async () => {
     const repo = open();
     await repo.insert([job(), job(), job({ delay: 500 }), job({ delay: 100 }), job({ priority: 3 })], now);
