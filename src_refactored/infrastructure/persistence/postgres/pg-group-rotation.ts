@@ -18,10 +18,10 @@ const GROUP_LIMIT = `COALESCE((SELECT concurrency FROM queue_groups g WHERE g.qu
  * rotation itself: the oldest-served group with a ready job and a free slot goes first, ungrouped jobs
  * take their turn like one more group, one recursive index walk per claim batch).
  *
- * What SQLite gets from BEGIN IMMEDIATE is taken here by locking the queue's ungrouped rotation row
- * first: a group's free slots (its limit minus its active jobs) are counted and then spent, and two
- * processes claiming at once must not both spend the last slot. Grouped claims of one queue therefore
- * run one after another; plain queues never come here.
+ * `claim` must run under the lock of the queue's `queues` row (PgJobClaimer takes it, FOR UPDATE, for
+ * every limited claim): a group's free slots (its limit minus its active jobs) are counted and then
+ * spent, and two processes claiming at once must not both spend the last slot. What SQLite gets from
+ * BEGIN IMMEDIATE, that lock gives here: the grouped claims of one queue run one after another.
  */
 export class PgGroupRotation {
   private readonly s;
@@ -29,7 +29,6 @@ export class PgGroupRotation {
   constructor(private readonly store: PgStore) {
     this.s = {
       note: pgSql(`INSERT INTO group_rotation (queue, group_id) VALUES (@queue, @groupId), (@queue, '${UNGROUPED}') ON CONFLICT DO NOTHING`),
-      serialise: pgSql(`SELECT 1 FROM group_rotation WHERE queue = @queue AND group_id = '${UNGROUPED}' FOR UPDATE`),
       candidates: pgSql<{ groupId: string; lastClaim: number; free: number | null }>(
         `WITH RECURSIVE ready(id) AS (
            SELECT (SELECT group_id FROM jobs WHERE ${READY_GROUPED} ORDER BY group_id LIMIT 1)
@@ -61,12 +60,11 @@ export class PgGroupRotation {
     await this.s.note.run(this.store.tx.ex, { queue, groupId });
   }
 
-  /** Claims up to `budget` jobs in rotation order (returned in that order). */
+  /** Claims up to `budget` jobs in rotation order (returned in that order); under the queue row's lock. */
   async claim(request: ClaimRequest, budget: number, groupDefault: number | null, now: number): Promise<JobRow[]> {
     const ex = this.store.tx.ex;
     const queue = request.queue;
     const params = claimParams(request, now);
-    await this.s.serialise.run(ex, { queue });
     const candidates = (await this.s.candidates.all(ex, { queue, groupDefault }))
       .map((c) => ({ groupId: c.groupId, lastClaim: c.lastClaim, free: c.free ?? Number.POSITIVE_INFINITY }))
       .filter((c) => c.free > 0);
