@@ -46,7 +46,7 @@ function toFlow(s: Spec, isChild: boolean): FlowJob {
 const RUNS = process.env.BULLITE_TEST_BACKEND === 'postgres' || process.env.BULLITE_TEST_BACKEND === 'pglite' ? 15 : 40;
 
 /**
- * Random flow trees with random child outcomes and failure policies, processed step by step on real SQLite:
+ * Random flow trees with random child outcomes and failure policies, processed step by step on a real store:
  * every state change observed between two steps must be an edge of ALLOWED_TRANSITIONS, and no job may be
  * left in waiting-children with nothing left to wait for.
  */
