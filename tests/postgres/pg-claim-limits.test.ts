@@ -66,6 +66,16 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL claims from four sessions at o
     expect((await claimAll(4, now + 1000, { limiter })).flat()).toHaveLength(5);
   });
 
+  it('rate limit: a claim whose clock reading is older than the open window counts in that window', async () => {
+    await repos[0].insert(Array.from({ length: 5 }, () => job()), now);
+    const limiter = { max: 1, duration: 1000 };
+    expect(await repos[0].claim(request(0, 1, { limiter }), now + 1050)).toHaveLength(1);
+    // Read its `now` before the claim above committed (it waited for the queue row): no second start.
+    const late = await repos[1].settle([], now + 300, request(1, 1, { limiter }));
+    expect([late.claimed.length, late.claimBlockedUntil]).toEqual([0, now + 2050]);
+    expect(await repos[1].claim(request(1, 1, { limiter }), now + 2050)).toHaveLength(1);
+  });
+
   it('group concurrency: no group runs more jobs than its limit, whoever claims', async () => {
     await repos[0].insert(
       Array.from({ length: 40 }, (_, i) => job({ groupId: i % 2 === 0 ? 'a' : 'b' })),

@@ -76,8 +76,11 @@ export class PgJobClaimer {
     const limiter = row.rmax !== null && row.rdur !== null ? { max: row.rmax, duration: row.rdur } : request.limiter;
     let window: { start: number; count: number; end: number } | undefined;
     if (limiter !== undefined) {
-      // Fixed window opened by its first claim: at most `max` claims in [start, start + duration).
-      const open = row.ws !== null && now < row.ws + limiter.duration && now >= row.ws;
+      // Fixed window opened by its first claim: at most `max` claims in [start, start + duration). A claim
+      // whose `now` was read before it waited for the lock can be behind a window another process opened
+      // meanwhile: it counts in that window instead of opening an overlapping one (which would allow two
+      // windows' worth of claims within one duration). Only a clock set back by more than a window starts anew.
+      const open = row.ws !== null && now < row.ws + limiter.duration && now >= row.ws - limiter.duration;
       const start = open ? row.ws! : now;
       window = { start, count: open ? row.wc : 0, end: start + limiter.duration };
       if (limiter.max - window.count < budget) {
