@@ -182,4 +182,15 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL writer and admin from several 
       await admin.remove('q', parentId, now);
     }
   });
+
+  it('an obliterate racing a claim either refuses or leaves the claim nothing: an active job is never deleted', async () => {
+    const [admin, worker] = openMany(2);
+    for (let round = 0; round < 10; round++) {
+      await admin.insert([job(), job(), job()], now);
+      const [outcome, claimed] = await Promise.all([admin.obliterate('q', false), worker.claim(request(1), now)]);
+      expect(outcome === 'done' ? claimed : outcome).toEqual(outcome === 'done' ? [] : 'active');
+      if (claimed.length === 1) expect(await worker.getState('q', claimed[0].id)).toBe('active');
+      await admin.obliterate('q', true);
+    }
+  });
 });

@@ -39,6 +39,7 @@ export class PgJobAdmin {
     drainReady: pgSql<{ c: number }>(`WITH d AS (DELETE FROM jobs WHERE queue = @queue AND ${READY} RETURNING 1) SELECT count(*) AS c FROM d`),
     drainDelayed: pgSql<{ c: number }>(`WITH d AS (DELETE FROM jobs WHERE queue = @queue AND state = 'delayed' RETURNING 1) SELECT count(*) AS c FROM d`),
     lockQueue: pgSql(`SELECT 1 FROM queues WHERE name = @queue FOR UPDATE`),
+    anyActive: pgSql(`SELECT 1 FROM jobs WHERE queue = @queue AND state = 'active' LIMIT 1`),
     lockedActive: pgSql<{ c: number }>(
       `SELECT count(*) FILTER (WHERE state = 'active') AS c FROM (SELECT state FROM jobs WHERE queue = @queue FOR UPDATE) j`,
     ),
@@ -110,6 +111,8 @@ export class PgJobAdmin {
 
   async obliterate(queue: string, force: boolean): Promise<'done' | 'active'> {
     const ex = this.store.tx.ex;
+    // A queue seen with an active job is refused before anything is locked.
+    if (!force && (await this.s.anyActive.get(ex, { queue })) !== undefined) return 'active';
     await this.s.lockQueue.run(ex, { queue });
     if (!force && (await this.s.lockedActive.get(ex, { queue }))!.c > 0) return 'active';
     await this.s.deleteQueueJobs.run(ex, { queue });
