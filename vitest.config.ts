@@ -36,6 +36,7 @@ const BACKEND_NEUTRAL = [
   'tests/observe/durable-events.test.ts',
   'tests/observe/metrics.test.ts',
   'tests/observe/observability-options.test.ts',
+  'tests/observe/search-jobs.test.ts',
   'tests/recipes/define-job.test.ts',
   'tests/recipes/job-list-view.test.ts',
   'tests/recipes/task-tool.test.ts',
