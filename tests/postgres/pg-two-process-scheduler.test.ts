@@ -1,22 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { createQueueEngine, Queue } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { tempDir, until } from '../support/engine-fixture.js';
-import { ask, startFixture } from '../scheduler/child-process.js';
+import { ask, bundleFixture, startFixture } from '../scheduler/child-process.js';
 import { PG_URL } from './pg-test-stores.js';
-
-/** Bundled once; the bundle sits four folders below the package root, as the store's migration path expects. */
-async function bundleCronWorker(): Promise<string> {
-  const outfile = fileURLToPath(new URL(`../fixtures/postgres/.bundle/pg-cron-worker-${process.pid}.mjs`, import.meta.url));
-  const entry = fileURLToPath(new URL('../fixtures/postgres/pg-cron-worker.process.ts', import.meta.url));
-  await build({ entryPoints: [entry], outfile, bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', logLevel: 'error' });
-  return outfile;
-}
 
 describe.skipIf(PG_URL === undefined)('job schedulers in two processes on one PostgreSQL schema', () => {
   it('both upsert the same scheduler at once, then run it for one minute of fake time: each cron slot exactly once', { timeout: 120_000 }, async () => {
@@ -27,8 +17,8 @@ describe.skipIf(PG_URL === undefined)('job schedulers in two processes on one Po
     const runs = () => readFileSync(log, 'utf8').split('\n').filter(Boolean);
     // The minute spans the Berlin DST change (01:00 UTC on 29 March 2026).
     const start = Date.UTC(2026, 2, 29, 0, 59, 30);
-    const bundle = await bundleCronWorker();
-    const children = ['A', 'B'].map((tag) => startFixture(bundle, [PG_URL!, schema, log, String(start), tag]));
+    const bundle = await bundleFixture('cron-worker.ts');
+    const children = ['A', 'B'].map((tag) => startFixture(bundle, [JSON.stringify({ postgres: { connectionString: PG_URL, schema } }), log, String(start), tag]));
     const observer = await createQueueEngine({ postgres: { connectionString: PG_URL!, schema }, clock: new FakeClock(start), idleCheckInterval: 10 });
     const queue = new Queue('cron', { connection: observer });
     try {
