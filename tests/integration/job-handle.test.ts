@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LockLostError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
-import { nextEvent, openEngine, freshStore, openSameStore, storeConnection } from '../support/engine-fixture.js';
+import { nextEvent, openEngine, freshStore, openSameStore, storeConnection, until } from '../support/engine-fixture.js';
 
 describe('job handle inside a processor', () => {
   let fixture: Awaited<ReturnType<typeof openEngine>>;
@@ -29,6 +29,7 @@ describe('job handle inside a processor', () => {
     expect(stored.data).toEqual({ step: 2 });
     expect(stored.progress).toEqual({ stage: 'executing', pct: 50 });
     expect(await queue.getJobLogs(job.id)).toEqual({ logs: ['starting', 'done'], count: 2 });
+    await until(() => progressEvents.length >= 2 && workerProgress.length >= 2); // delivered once the events are stored
     expect(progressEvents).toEqual([25, { stage: 'executing', pct: 50 }]);
     expect(workerProgress).toEqual([25, { stage: 'executing', pct: 50 }]);
     await worker.close();

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createQueueEngine, type Connection, type PostgresOptions, type QueueEngine, type QueueEngineOptions } from '../../src_refactored/index.js';
-import { dropTestSchema, pgliteForThisFile, rawPostgresQuery, testBackend, testPgUrl } from './test-backend.js';
+import { dropTestSchema, newPglite, pgliteForThisFile, rawPostgresQuery, testBackend, testPgUrl } from './test-backend.js';
 import Database from 'better-sqlite3';
 
 export type StoreKind = 'memory' | 'wal-file';
@@ -56,8 +56,10 @@ export async function storeQuery<R = Record<string, unknown>>(path: string, sql:
 
 async function newPostgresStore(): Promise<{ path: string; postgres: PostgresOptions; drop: () => Promise<void> }> {
   const schema = `test_${randomUUID().replaceAll('-', '')}`;
-  const postgres: PostgresOptions =
-    testBackend === 'pglite' ? { pglite: await pgliteForThisFile(), schema } : { connectionString: testPgUrl(), schema };
+  // PGlite has one session, pointed at the schema of the store opened last: a test holding two stores
+  // at once (two engines on two "files") gets a PGlite of its own for the second.
+  const pglite = testBackend === 'pglite' ? (pgStores.size === 0 ? await pgliteForThisFile() : await newPglite()) : undefined;
+  const postgres: PostgresOptions = pglite !== undefined ? { pglite, schema } : { connectionString: testPgUrl(), schema };
   const path = `${PG_PATH_PREFIX}${schema}`;
   pgStores.set(path, postgres);
   return {

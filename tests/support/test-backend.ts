@@ -27,12 +27,16 @@ export function testPgUrl(): string {
 let pglite: Promise<PGlite> | undefined;
 
 export function pgliteForThisFile(): Promise<PGlite> {
-  pglite ??= import('@electric-sql/pglite').then(async ({ PGlite }) => {
-    const db = new PGlite();
-    await db.waitReady;
-    return db;
-  });
+  pglite ??= newPglite();
   return pglite;
+}
+
+/** A PGlite instance of its own (closed with the worker process). */
+export async function newPglite(): Promise<PGlite> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const db = new PGlite();
+  await db.waitReady;
+  return db;
 }
 
 /** One statement with `?` placeholders on the schema of `postgres`, on a connection of its own; int8 as numbers. */
