@@ -60,6 +60,11 @@ const postgresProject = (name: 'pglite' | 'postgres') => ({
   },
 });
 
+const wantsPostgres = process.argv.some((arg, i) => arg === '--project=postgres' || (arg === 'postgres' && process.argv[i - 1] === '--project'));
+if (wantsPostgres && !process.env.BULLITE_TEST_PG_URL) {
+  throw new Error('npm run test:postgres needs BULLITE_TEST_PG_URL, e.g. postgres://postgres:postgres@127.0.0.1:5432/postgres');
+}
+
 export default defineConfig({
   test: {
     // Crash and multi-process tests start real child processes; give them room on 2 cores.
