@@ -1,6 +1,7 @@
 // The public API (DESIGN.md §3). Everything a user imports comes from here.
 export { createQueueEngine, QueueEngine } from './presentation/composition/queue-engine.js';
 export type { QueueEngineOptions } from './presentation/composition/engine-options.schema.js';
+export type { PostgresOptions } from './presentation/composition/postgres-options.schema.js';
 export type { Connection } from './presentation/composition/connection-registry.js';
 export { Queue, type QueueOptions } from './presentation/api/queue.js';
 export type { JobSchedulerJson } from './presentation/api/queue-job-schedulers.js';

@@ -2,11 +2,13 @@ import { fork } from 'node:child_process';
 import { createQueueEngine, Queue, Worker, type QueueEngine } from '../../src_refactored/index.js';
 import { benchDb, measure, median, rate, siblingScript, wallNow, type BenchParams, type WorkloadResult } from './bench-support.js';
 import { fillWaitingJobs } from './million-store.js';
+import { fillBenchStore, onPostgres, withPgEngine } from './pg-bench-backend.js';
 
 export const BENCH_QUEUE = 'bench';
 
 /** Runs `work` on a fresh engine over a fresh WAL file with default options (retention on). */
 export async function withEngine<T>(work: (engine: QueueEngine, path: string) => Promise<T>): Promise<T> {
+  if (onPostgres()) return withPgEngine(work);
   const store = benchDb();
   const engine = await createQueueEngine({ path: store.path });
   try {
@@ -67,7 +69,7 @@ export function processJobs(p: BenchParams, concurrency: number): Promise<Worklo
 export function processBesideStored(p: BenchParams): Promise<WorkloadResult> {
   return withEngine(async (engine, path) => {
     const t0 = performance.now();
-    fillWaitingJobs(path, 'backlog', p.storedJobs, engine.clock.now());
+    await fillBenchStore(path, 'backlog', p.storedJobs, engine.clock.now());
     const buildMs = Math.round(performance.now() - t0);
     await prefill(new Queue(BENCH_QUEUE, { connection: engine }), p.process);
     const result = await measure(p.process, () => drainWith(engine, p.process, 1));

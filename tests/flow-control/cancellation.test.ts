@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanup-after-each.js';
-import { CancelledError, createQueueEngine, FlowProducer, JobNotFoundError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
+import { CancelledError, FlowProducer, JobNotFoundError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, until } from '../support/engine-fixture.js';
+import { nextEvent, openEngine, until, openSameStore, storeQuery } from '../support/engine-fixture.js';
 
 const defer = cleanupAfterEach();
 
@@ -13,7 +13,7 @@ const waitForAbort = (_job: unknown, _token: string, signal: AbortSignal) =>
 describe('cancellation', () => {
   it('a cancel from a second engine on the same WAL file aborts an active job in the first; it fails with CancelledError and is not retried', async () => {
     const first = await openEngine('wal-file');
-    const second = await createQueueEngine({ path: first.path, idleCheckInterval: 10 });
+    const second = await openSameStore(first.path, { idleCheckInterval: 10 });
     defer(first.close);
     defer(() => second.close());
     const queueA = new Queue('agents', { connection: first.engine });
@@ -47,16 +47,14 @@ describe('cancellation', () => {
   it('the renewal bound: without any wake-up, the worker sees the request at its next lock renewal', async () => {
     const clock = new FakeClock();
     // The change feed polls once a minute here, so only the lock renewal can deliver the request.
-    const { engine, close } = await openEngine('wal-file', { clock, changePollInterval: 60_000 });
+    const { engine, close, path } = await openEngine('wal-file', { clock, changePollInterval: 60_000 });
     defer(close);
     const queue = new Queue('q', { connection: engine });
     const worker = new Worker('q', waitForAbort, { connection: engine, lockDuration: 10_000, lockRenewTime: 5_000 });
     const job = await queue.add('n', 1);
     await nextEvent(worker, 'active');
     // Write the request as another process would, but with no change-feed or in-process wake-up.
-    const raw = (await import('better-sqlite3')).default(engine.path);
-    raw.prepare(`UPDATE jobs SET cancel_reason = 'stop' WHERE job_id = ?`).run(job.id);
-    raw.close();
+    await storeQuery(path, `UPDATE jobs SET cancel_reason = 'stop' WHERE job_id = ?`, [job.id]);
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     clock.advance(4_000);
     await new Promise((r) => setTimeout(r, 40));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanup-after-each.js';
-import { createQueueEngine, Queue, ValidationError, Worker } from '../../src_refactored/index.js';
-import { openEngine, until } from '../support/engine-fixture.js';
+import { Queue, ValidationError, Worker } from '../../src_refactored/index.js';
+import { openEngine, until, openSameStore } from '../support/engine-fixture.js';
 
 const defer = cleanupAfterEach();
 
@@ -28,7 +28,7 @@ function tracker() {
 describe('global concurrency', () => {
   it('global concurrency 1 with worker concurrency 10 runs strictly one at a time, also across two engines', async () => {
     const first = await openEngine('wal-file');
-    const second = await createQueueEngine({ path: first.path, idleCheckInterval: 10 });
+    const second = await openSameStore(first.path, { idleCheckInterval: 10 });
     defer(first.close);
     defer(() => second.close());
     const queue = new Queue('q', { connection: first.engine });

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach, fakeClockQueue } from '../support/cleanup-after-each.js';
-import { createQueueEngine, Queue, RateLimitError, ValidationError, Worker, type QueueEngine } from '../../src_refactored/index.js';
+import { Queue, RateLimitError, ValidationError, Worker, type QueueEngine } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { openEngine, until } from '../support/engine-fixture.js';
+import { openEngine, until, openSameStore } from '../support/engine-fixture.js';
 
 const defer = cleanupAfterEach();
 
@@ -19,7 +19,7 @@ describe('rate limiting', () => {
   it('limiter {max: 1, duration: 1000} with two workers in two engines on one file never starts two jobs within 1000 ms', async () => {
     const clock = new FakeClock();
     const first = await openEngine('wal-file', { clock });
-    const second = await createQueueEngine({ path: first.path, clock, idleCheckInterval: 10 });
+    const second = await openSameStore(first.path, { clock, idleCheckInterval: 10 });
     defer(first.close);
     defer(() => second.close());
     const queue = new Queue('api', { connection: first.engine });

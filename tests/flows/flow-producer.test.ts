@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { createQueueEngine, FlowProducer, Queue, QueueEvents, ValidationError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
-import Database from 'better-sqlite3';
-import { nextEvent, until } from '../support/engine-fixture.js';
+import { FlowProducer, Queue, QueueEvents, ValidationError, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
+import { nextEvent, until, openSameStore, storeQuery } from '../support/engine-fixture.js';
 import { engineScope } from '../support/engine-scope.js';
 
 describe('FlowProducer', () => {
@@ -46,7 +45,7 @@ describe('FlowProducer', () => {
 
   it('resolves a parent whose children run on another engine on the same file', async () => {
     engine = await scope.open('wal-file');
-    const other = await createQueueEngine({ path: scope.path(), idleCheckInterval: 10 });
+    const other = await openSameStore(scope.path(), { idleCheckInterval: 10 });
     try {
       const tree = await new FlowProducer({ connection: engine }).add({
         name: 'p',
@@ -183,19 +182,12 @@ describe('FlowProducer', () => {
       opts: { removeOnComplete: true },
       children: [{ name: 'c', queueName: 'c', opts: { removeOnComplete: true } }, { name: 'c', queueName: 'c' }],
     });
-    const edges = () => {
-      const raw = new Database(path, { readonly: true });
-      try {
-        return (raw.prepare('SELECT count(*) AS n FROM job_dependencies').get() as { n: number }).n;
-      } finally {
-        raw.close();
-      }
-    };
-    expect(edges()).toBe(2);
+    const edges = async () => Number((await storeQuery<{ n: number }>(path, 'SELECT count(*) AS n FROM job_dependencies'))[0].n);
+    expect(await edges()).toBe(2);
     scope.track(new Worker('c', async () => 1, { connection: engine }));
     scope.track(new Worker('p', async () => 2, { connection: engine }));
     await until(async () => (await new Queue('p', { connection: engine }).getJobCountByTypes()) === 0);
-    expect(edges()).toBe(0);
+    expect(await edges()).toBe(0);
   });
 
   it('applies queuesOptions defaults per queue', async () => {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents, ValidationError } from '../../src_refactored/index.js';
-import { openEngine, type StoreKind } from '../support/engine-fixture.js';
+import { openEngine, until, type StoreKind } from '../support/engine-fixture.js';
 
 describe.each<StoreKind>(['memory', 'wal-file'])('adding jobs on %s', (kind) => {
   let close: (() => Promise<void>) | undefined;
@@ -19,7 +19,7 @@ describe.each<StoreKind>(['memory', 'wal-file'])('adding jobs on %s', (kind) => 
     events.on('duplicated', ({ jobId }: { jobId: string }) => duplicated.push(jobId));
     const first = await queue.add('email', { to: 'a' }, { jobId: 'user-42' });
     const second = await queue.add('email', { to: 'b' }, { jobId: 'user-42' });
-    await new Promise((r) => setImmediate(r));
+    await until(() => duplicated.length > 0); // delivered after the event is stored (a later turn on PostgreSQL)
     expect(second.id).toBe('user-42');
     expect(second.data).toEqual({ to: 'a' });
     expect(first.timestamp).toBe(second.timestamp);

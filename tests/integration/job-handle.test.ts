@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { createQueueEngine, LockLostError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
-import { nextEvent, openEngine, tempDir } from '../support/engine-fixture.js';
+import { LockLostError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
+import { nextEvent, openEngine, freshStore, openSameStore, storeConnection, until } from '../support/engine-fixture.js';
 
 describe('job handle inside a processor', () => {
   let fixture: Awaited<ReturnType<typeof openEngine>>;
@@ -30,6 +29,7 @@ describe('job handle inside a processor', () => {
     expect(stored.data).toEqual({ step: 2 });
     expect(stored.progress).toEqual({ stage: 'executing', pct: 50 });
     expect(await queue.getJobLogs(job.id)).toEqual({ logs: ['starting', 'done'], count: 2 });
+    await until(() => progressEvents.length >= 2 && workerProgress.length >= 2); // delivered once the events are stored
     expect(progressEvents).toEqual([25, { stage: 'executing', pct: 50 }]);
     expect(workerProgress).toEqual([25, { stage: 'executing', pct: 50 }]);
     await worker.close();
@@ -86,9 +86,10 @@ describe('manual processing with getNextJob', () => {
 
 describe('engines and connections', () => {
   it('two engines on two files in one process do not interfere', async () => {
-    const temp = tempDir();
-    const a = await createQueueEngine({ path: join(temp.dir, 'a.db') });
-    const b = await createQueueEngine({ path: join(temp.dir, 'b.db') });
+    const storeA = await freshStore('a.db');
+    const storeB = await freshStore('b.db');
+    const a = await openSameStore(storeA.path);
+    const b = await openSameStore(storeB.path);
     const qa = new Queue('same-name', { connection: a });
     const qb = new Queue('same-name', { connection: b });
     await qa.add('only-in-a', {});
@@ -100,14 +101,14 @@ describe('engines and connections', () => {
     expect(await qa.getJobCounts('waiting', 'completed')).toEqual({ waiting: 1, completed: 0 });
     await a.close();
     await b.close();
-    temp.cleanup();
+    await Promise.all([storeA.cleanup(), storeB.cleanup()]);
   });
 
   it('{ path } connections share one engine per file and close it with the last user', async () => {
-    const temp = tempDir();
-    const path = join(temp.dir, 'shared.db');
-    const queue = new Queue('s', { connection: { path } });
-    const worker = new Worker('s', async (job) => job.data, { connection: { path } });
+    const temp = await freshStore('shared.db');
+    const path = temp.path;
+    const queue = new Queue('s', { connection: storeConnection(path) });
+    const worker = new Worker('s', async (job) => job.data, { connection: storeConnection(path) });
     expect(queue.engineOf()).toBe((worker as unknown as { lease: { engine: unknown } }).lease.engine);
     await queue.add('x', 7);
     const [, result] = await nextEvent<[unknown, number]>(worker, 'completed');
@@ -117,11 +118,11 @@ describe('engines and connections', () => {
     expect(engine.closed).toBe(false);
     await queue.close();
     expect(engine.closed).toBe(true);
-    temp.cleanup();
+    await temp.cleanup();
   });
 
   it('engine.close() closes its workers gracefully', async () => {
-    const { engine, close } = await openEngine('wal-file');
+    const { engine, close, path } = await openEngine('wal-file');
     const queue = new Queue('g', { connection: engine });
     let release!: () => void;
     let started!: () => void;
@@ -136,7 +137,7 @@ describe('engines and connections', () => {
     release();
     await closing;
     expect(worker.isRunning()).toBe(false);
-    const reopened = await createQueueEngine({ path: (await import('node:path')).resolve(engine.path) });
+    const reopened = await openSameStore(path);
     expect(await new Queue('g', { connection: reopened }).getJobState(job.id)).toBe('completed');
     await reopened.close();
     await close();

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { createQueueEngine, LockLostError, Queue, Worker, type QueueEngine } from '../../src_refactored/index.js';
+import { LockLostError, Queue, Worker, type QueueEngine } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, tempDir, until } from '../support/engine-fixture.js';
+import { nextEvent, openEngine, until, freshStore, openSameStore } from '../support/engine-fixture.js';
 
 /** A processor that runs until the test releases it. */
 function gate<T = string>() {
@@ -18,12 +17,12 @@ describe('locks', () => {
   });
 
   it('a worker that lost its lock cannot overwrite the job, and its signal aborts', async () => {
-    const temp = tempDir();
-    const path = join(temp.dir, 'jobs.db');
+    const temp = await freshStore('jobs.db');
+    const path = temp.path;
     const clockA = new FakeClock();
     const clockB = new FakeClock();
-    const engineA = await createQueueEngine({ path, clock: clockA, idleCheckInterval: 10 });
-    const engineB = await createQueueEngine({ path, clock: clockB, idleCheckInterval: 10 });
+    const engineA = await openSameStore(path, { clock: clockA, idleCheckInterval: 10 });
+    const engineB = await openSameStore(path, { clock: clockB, idleCheckInterval: 10 });
     cleanups.push(temp.cleanup, () => engineA.close(), () => engineB.close());
 
     const queue = new Queue('locked', { connection: engineA });

@@ -1,8 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { createQueueEngine, Queue, Worker } from '../../src_refactored/index.js';
+import { Queue, Worker } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, tempDir } from '../support/engine-fixture.js';
+import { nextEvent, openEngine, freshStore, openSameStore } from '../support/engine-fixture.js';
 
 describe('retention as jobs finish', () => {
   let fixture: Awaited<ReturnType<typeof openEngine>>;
@@ -60,11 +59,11 @@ describe('retention as jobs finish', () => {
 
 describe('waking idle workers', () => {
   it('a job added by another process (engine) on the same file is picked up without waiting for the idle check', async () => {
-    const temp = tempDir();
-    const path = join(temp.dir, 'shared.db');
+    const temp = await freshStore('shared.db');
+    const path = temp.path;
     // A long idle check: only the change feed (data_version) can explain a quick pick-up.
-    const consumer = await createQueueEngine({ path, idleCheckInterval: 60_000 });
-    const producer = await createQueueEngine({ path, idleCheckInterval: 60_000 });
+    const consumer = await openSameStore(path, { idleCheckInterval: 60_000 });
+    const producer = await openSameStore(path, { idleCheckInterval: 60_000 });
     const worker = new Worker('x', async (job) => job.name, { connection: consumer });
     const queue = new Queue('x', { connection: producer });
     await new Promise((r) => setTimeout(r, 50)); // let the worker go idle
@@ -74,7 +73,7 @@ describe('waking idle workers', () => {
     await worker.close();
     await consumer.close();
     await producer.close();
-    temp.cleanup();
+    await temp.cleanup();
   });
 
   it('emits drained when the queue empties and closed when the worker closes', async () => {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue, QueueEvents, UnrecoverableError, Worker } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, type StoreKind } from '../support/engine-fixture.js';
+import { nextEvent, openEngine, until, type StoreKind } from '../support/engine-fixture.js';
 
 describe.each<StoreKind>(['memory', 'wal-file'])('retries on %s', (kind) => {
   let close: (() => Promise<void>) | undefined;
@@ -25,9 +25,11 @@ describe.each<StoreKind>(['memory', 'wal-file'])('retries on %s', (kind) => {
     const job = await queue.add('j', {}, opts);
     for (let i = 0; i < failures; i++) {
       await nextEvent(worker, 'failed');
-      // Let the 'delayed' event arrive, then jump to the due time; the scheduler sees it within one idle check.
-      await new Promise((r) => setImmediate(r));
-      if (i < failures - 1) clock.advance(delays[i] ?? 0);
+      // Wait for the 'delayed' event, then jump to the due time; the scheduler sees it within one idle check.
+      if (i < failures - 1) {
+        await until(() => delays.length > i);
+        clock.advance(delays[i]);
+      }
     }
     await worker.close();
     const stored = (await queue.getJob(job.id))!;

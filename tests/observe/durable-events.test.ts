@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { createQueueEngine, Queue, QueueEvents, Worker, type QueueEngine } from '../../src_refactored/index.js';
-import { nextEvent, tempDir, until } from '../support/engine-fixture.js';
+import { Queue, QueueEvents, Worker, type QueueEngine } from '../../src_refactored/index.js';
+import { nextEvent, until, freshStore, openSameStore } from '../support/engine-fixture.js';
 
 type Seen = { event: string; jobId: string | undefined; id: string; args: Record<string, unknown> };
 
@@ -20,10 +19,10 @@ describe('durable QueueEvents', () => {
   });
 
   async function twoEngines() {
-    const temp = tempDir();
-    const path = join(temp.dir, 'jobs.db');
-    const producer = await createQueueEngine({ path, idleCheckInterval: 10 });
-    const observer = await createQueueEngine({ path, idleCheckInterval: 10, changePollInterval: 5 });
+    const temp = await freshStore('jobs.db');
+    const path = temp.path;
+    const producer = await openSameStore(path, { idleCheckInterval: 10 });
+    const observer = await openSameStore(path, { idleCheckInterval: 10, changePollInterval: 5 });
     cleanups.push(temp.cleanup, () => producer.close(), () => observer.close());
     return { path, producer, observer };
   }
@@ -75,7 +74,7 @@ describe('durable QueueEvents', () => {
     for (let i = 5; i < 12; i++) await queue.add('a', { i }); // …while the producer goes on
     await queue.pause();
 
-    const reopened = await createQueueEngine({ path, idleCheckInterval: 10, changePollInterval: 5 });
+    const reopened = await openSameStore(path, { idleCheckInterval: 10, changePollInterval: 5 });
     cleanups.push(() => reopened.close());
     const second = new QueueEvents('mail', { connection: reopened, lastEventId: resumeFrom });
     const after: Seen[] = [];
@@ -94,8 +93,8 @@ describe('durable QueueEvents', () => {
   });
 
   it('delivers events to listeners in the same engine with their durable id, and waitUntilFinished works', async () => {
-    const temp = tempDir();
-    const engine: QueueEngine = await createQueueEngine({ path: join(temp.dir, 'x.db'), idleCheckInterval: 10 });
+    const temp = await freshStore('x.db');
+    const engine: QueueEngine = await openSameStore(temp.path, { idleCheckInterval: 10 });
     cleanups.push(temp.cleanup, () => engine.close());
     const queue = new Queue('q', { connection: engine });
     const events = new QueueEvents('q', { connection: engine });
@@ -149,8 +148,8 @@ describe('durable QueueEvents', () => {
   });
 
   it('trims each queue to about maxLen events with bounded work', async () => {
-    const temp = tempDir();
-    const engine = await createQueueEngine({ path: join(temp.dir, 't.db'), events: { maxLen: 100 } });
+    const temp = await freshStore('t.db');
+    const engine = await openSameStore(temp.path, { events: { maxLen: 100 } });
     cleanups.push(temp.cleanup, () => engine.close());
     const queue = new Queue('t', { connection: engine });
     cleanups.push(() => queue.close());

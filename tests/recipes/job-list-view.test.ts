@@ -1,7 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { join } from 'node:path';
-import { createJobListView, createQueueEngine, Queue, Worker, type JobListSnapshot } from '../../src_refactored/index.js';
-import { tempDir, until } from '../support/engine-fixture.js';
+import { createJobListView, Queue, Worker, type JobListSnapshot } from '../../src_refactored/index.js';
+import { until, freshStore, openSameStore } from '../support/engine-fixture.js';
 
 describe('UI job list view model', () => {
   const cleanups: (() => Promise<void> | void)[] = [];
@@ -10,10 +9,10 @@ describe('UI job list view model', () => {
   });
 
   it('pages through a filtered list and receives a live update when a job changes in another engine', async () => {
-    const temp = tempDir();
-    const path = join(temp.dir, 'ui.db');
-    const ui = await createQueueEngine({ path, idleCheckInterval: 10 });
-    const backend = await createQueueEngine({ path, idleCheckInterval: 10 });
+    const temp = await freshStore('ui.db');
+    const path = temp.path;
+    const ui = await openSameStore(path, { idleCheckInterval: 10 });
+    const backend = await openSameStore(path, { idleCheckInterval: 10 });
     cleanups.push(temp.cleanup, () => ui.close(), () => backend.close());
 
     const queue = new Queue<{ customer: string }>('orders', { connection: backend });

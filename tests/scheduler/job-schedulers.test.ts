@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createQueueEngine, Queue, ValidationError, Worker } from '../../src_refactored/index.js';
-import { until } from '../support/engine-fixture.js';
+import { Queue, ValidationError, Worker } from '../../src_refactored/index.js';
+import { until, openSameStore } from '../support/engine-fixture.js';
 import { FakeClock } from '../support/fake-clock.js';
 import { HOUR, MINUTE, iso, schedulerHarness } from './scheduler-harness.js';
 
@@ -185,7 +185,7 @@ describe('job schedulers', () => {
 
   it('two concurrent upserts of one id (two engines on one file) leave one scheduler and one pending job', async () => {
     h = await schedulerHarness(T0);
-    const second = await createQueueEngine({ path: h.path, clock: new FakeClock(T0), idleCheckInterval: 10 });
+    const second = await openSameStore(h.path, { clock: new FakeClock(T0), idleCheckInterval: 10 });
     const q2 = new Queue('sched', { connection: second });
     try {
       await Promise.all([

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { createQueueEngine, Queue, Worker, type QueueEngine } from '../../src_refactored/index.js';
+import { Queue, Worker, type QueueEngine } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, until } from '../support/engine-fixture.js';
+import { nextEvent, openEngine, until, openSameStore } from '../support/engine-fixture.js';
 
 const LOCK = 1000;
 const INTERVAL = 200;
@@ -107,7 +107,7 @@ describe('stalled jobs', () => {
     // The owner renews on a slower tick (50 ms) than the sweeper sweeps (40 ms), so the sweeper usually
     // sees the expired lock first; its grace (160 ms real) covers the owner's renewal.
     const { clock, engine, path, queue } = await setup(40);
-    const owner = await createQueueEngine({ path, clock, idleCheckInterval: 50 });
+    const owner = await openSameStore(path, { clock, idleCheckInterval: 50 });
     cleanup.push(() => owner.close());
     let release!: () => void;
     const running = new Promise<void>((r) => (release = r));

@@ -5,38 +5,12 @@ import type { Logger } from '../../core/application/ports/logger.port.js';
 import type { SqliteDb } from '../persistence/drizzle/sqlite-database.js';
 import { SqliteTransactor } from '../persistence/drizzle/sqlite-transactor.js';
 import { LocalListeners } from './local-listeners.js';
+import { DEFAULT_EVENTS_MAX_LEN, EVENT_COLUMNS, MAX_BUFFERED, toStored, type EventRow } from './stored-event.mapper.js';
 import { joinTransactions, type TransactionParticipant } from '../persistence/drizzle/transaction-participants.js';
 import { plainCodec, type PayloadCodec } from '../persistence/codec/payload-codec.js';
 
-export const DEFAULT_EVENTS_MAX_LEN = 10_000;
-
-/** The columns every read returns. */
-const EVENT_COLUMNS = 'id, queue, event, job_id, payload, timestamp';
-
-/** Buffered events beyond this many are written at once rather than at the end of the turn. */
-const MAX_BUFFERED = 2_000;
-
 /** While another process holds the write lock, buffered events are retried after this many ms. */
 const BUSY_RETRY_MS = 10;
-
-interface EventRow {
-  id: number;
-  queue: string;
-  event: string;
-  job_id: string | null;
-  payload: string;
-  timestamp: number;
-}
-
-/**
- * Event payloads carry user payload (return values, progress data), so an encrypted store encrypts them
- * like the job's return value column; plain stores keep readable JSON.
- */
-function toStored(row: EventRow, codec: PayloadCodec): StoredQueueEvent {
-  const payload = JSON.parse(codec.decode('returnvalue', row.payload)) as Record<string, unknown>;
-  const args = row.job_id === null ? payload : { jobId: row.job_id, ...payload };
-  return { id: String(row.id), queue: row.queue, event: row.event, args, timestamp: row.timestamp };
-}
 
 /**
  * The durable event stream on the `events` table. `publish` only buffers: every event published in one

@@ -5,6 +5,7 @@ import type { CliIo } from './cli-output.js';
 import { registerJobCommands } from './job-commands.js';
 import { registerQueueCommands } from './queue-commands.js';
 import { registerDashboardCommand } from './dashboard-command.js';
+import { registerMigrateCommand } from './migrate-command.js';
 
 /** The options every command takes. */
 function common(cmd: Command): Command {
@@ -24,6 +25,7 @@ function buildProgram(io: CliIo): Command {
   registerQueueCommands(program, common, io);
   registerJobCommands(program, common, io);
   registerDashboardCommand(program, common, io);
+  registerMigrateCommand(program, io);
   return program;
 }
 

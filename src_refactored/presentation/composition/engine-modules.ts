@@ -1,4 +1,4 @@
-import { ContainerModule } from 'inversify';
+import { ContainerModule, type ContainerModuleLoadOptions } from 'inversify';
 import type { Clock } from '../../core/application/ports/clock.port.js';
 import { CLOCK } from '../../core/application/ports/clock.port.js';
 import { CHANGE_FEED } from '../../core/application/ports/change-feed.port.js';
@@ -36,17 +36,26 @@ import { SqliteJobRepository } from '../../infrastructure/persistence/drizzle/sq
 import { SqliteQueueRepository } from '../../infrastructure/persistence/drizzle/sqlite-queue-repository.js';
 import { SqliteFlowRepository } from '../../infrastructure/persistence/drizzle/sqlite-flow-repository.js';
 import { SqliteJobStepRepository } from '../../infrastructure/persistence/drizzle/sqlite-job-step-repository.js';
-import { plainCodec, type PayloadCodec } from '../../infrastructure/persistence/codec/payload-codec.js';
+import type { PayloadCodec } from '../../infrastructure/persistence/codec/payload-codec.js';
 
-/** Adapters of one engine: the store file, its change feed, the event bus, clock and logger. */
-export function infrastructureModule(
-  db: SqliteDb,
-  clock: Clock,
-  logger: Logger,
-  settings: EngineSettings,
-  codec: PayloadCodec = plainCodec,
-  eventsMaxLen?: number,
-): ContainerModule {
+/** What every store's adapters are built with, besides the store itself. */
+export interface InfrastructureContext {
+  clock: Clock;
+  logger: Logger;
+  settings: EngineSettings;
+  codec: PayloadCodec;
+  eventsMaxLen: number | undefined;
+}
+
+/** The clock and logger, bound the same way whatever the store. */
+export function bindClockAndLogger(bind: ContainerModuleLoadOptions['bind'], context: InfrastructureContext): void {
+  bind(CLOCK).toConstantValue(context.clock);
+  bind(LOGGER).toConstantValue(context.logger);
+}
+
+/** Adapters of one engine on a SQLite file: the repositories, its change feed and the event bus. */
+export function sqliteInfrastructureModule(db: SqliteDb, context: InfrastructureContext): ContainerModule {
+  const { codec, settings } = context;
   return new ContainerModule(({ bind }) => {
     const schedulers = new SqliteJobSchedulerRepository(db, repeatIterationPlanner, codec);
     bind(JOB_REPOSITORY).toConstantValue(new SqliteJobRepository(db, (claimed, now) => schedulers.afterClaim(claimed, now), codec));
@@ -58,11 +67,10 @@ export function infrastructureModule(
     bind(FLOW_REPOSITORY).toConstantValue(new SqliteFlowRepository(db, codec));
     bind(JOB_STEP_REPOSITORY).toConstantValue(new SqliteJobStepRepository(db));
     bind(CHANGE_FEED).toConstantValue(new SqliteChangeFeed(db, settings.changePollInterval));
-    const events = new SqliteEventBus(db, clock, logger, eventsMaxLen, codec);
+    const events = new SqliteEventBus(db, context.clock, context.logger, context.eventsMaxLen, codec);
     bind(EVENT_BUS).toConstantValue(events);
     bind(EVENT_STREAM).toConstantValue(events);
-    bind(CLOCK).toConstantValue(clock);
-    bind(LOGGER).toConstantValue(logger);
+    bindClockAndLogger(bind, context);
   });
 }
 

@@ -1,5 +1,4 @@
 import { Container } from 'inversify';
-import { resolve } from 'node:path';
 import { CHANGE_FEED, type ChangeFeed } from '../../core/application/ports/change-feed.port.js';
 import { CLOCK, type Clock } from '../../core/application/ports/clock.port.js';
 import { EVENT_BUS, type EventBus } from '../../core/application/ports/event-bus.port.js';
@@ -16,13 +15,14 @@ import { JobStepService } from '../../core/application/services/job-step.service
 import { JobSchedulerService } from '../../core/application/services/job-scheduler.service.js';
 import { systemClock } from '../../infrastructure/clock/system-clock.js';
 import { silentLogger } from '../../infrastructure/logging/silent-logger.js';
-import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
+import type { SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
 import { parseInput } from '../validation/parse-input.js';
-import { engineOptionsSchema, type QueueEngineOptions } from './engine-options.schema.js';
-import { applicationModule, infrastructureModule } from './engine-modules.js';
+import { engineOptionsSchema, type ParsedEngineOptions, type QueueEngineOptions } from './engine-options.schema.js';
+import { applicationModule } from './engine-modules.js';
+import { openEngineStore, type EngineStore } from './engine-store.js';
 import { EncryptionCodec } from '../../infrastructure/persistence/codec/encryption-codec.js';
-import { SqlitePayloadRewriter } from '../../infrastructure/persistence/drizzle/sqlite-payload-rewriter.js';
 import { BulliteError } from '../../shared/bullite-error.js';
+import { plainCodec } from '../../infrastructure/persistence/codec/payload-codec.js';
 
 /** Something the engine closes when it closes (workers first, so they can finish their jobs). */
 export interface EngineAttachment {
@@ -30,11 +30,13 @@ export interface EngineAttachment {
 }
 
 /**
- * One store file and the services on it. The composition root: the only place that touches the
+ * One store (a SQLite file or a PostgreSQL schema) and the services on it. The composition root: the only place that touches the
  * Inversify container; each engine has its own, so two engines on two files never share state.
  */
 export class QueueEngine {
+  /** The SQLite file's resolved path, or for PostgreSQL the server and schema (never the password). */
   readonly path: string;
+  readonly backend: 'sqlite' | 'postgres';
   readonly clock: Clock;
   readonly queues: JobQueueService;
   readonly workers: JobWorkerService;
@@ -56,11 +58,11 @@ export class QueueEngine {
 
   /** @internal use createQueueEngine */
   constructor(
-    /** @internal the open file (tests and tools; not part of the API) */
-    readonly db: SqliteDb,
-    options: QueueEngineOptions,
+    private readonly store: EngineStore,
+    options: ParsedEngineOptions,
   ) {
-    this.path = options.path === ':memory:' ? ':memory:' : resolve(options.path);
+    this.path = store.label;
+    this.backend = store.backend;
     const settings = {
       idleCheckInterval: options.idleCheckInterval ?? 250,
       changePollInterval: options.changePollInterval ?? 20,
@@ -70,7 +72,13 @@ export class QueueEngine {
     const codec = encryption === undefined ? undefined : new EncryptionCodec(encryption.key, encryption.previousKeys);
     this.codec = codec;
     container.load(
-      infrastructureModule(db, options.clock ?? systemClock, (options.logger as Logger | undefined) ?? silentLogger, settings, codec, options.events?.maxLen),
+      store.module({
+        clock: options.clock ?? systemClock,
+        logger: (options.logger as Logger | undefined) ?? silentLogger,
+        settings,
+        codec: codec ?? plainCodec,
+        eventsMaxLen: options.events?.maxLen,
+      }),
       applicationModule(settings),
     );
     this.clock = container.get<Clock>(CLOCK);
@@ -89,6 +97,17 @@ export class QueueEngine {
     this.scheduler.start();
   }
 
+  /** @internal the open SQLite file (tests and tools; not part of the API). Throws on PostgreSQL. */
+  get db(): SqliteDb {
+    if (this.store.sqlite === undefined) throw new BulliteError('ERR_NOT_SQLITE', `engine.db is a SQLite handle; this engine is on ${this.path}`);
+    return this.store.sqlite;
+  }
+
+  /** Resolves when the store is usable; rejects with the DatabaseOpenError when it could not be opened. */
+  get ready(): Promise<void> {
+    return this.store.ready;
+  }
+
   get closed(): boolean {
     return this.closing !== undefined;
   }
@@ -105,33 +124,40 @@ export class QueueEngine {
    */
   async reencrypt(): Promise<{ jobs: number; logs: number }> {
     if (this.codec === undefined) throw new BulliteError('ERR_ENCRYPTION_KEY', 'reencrypt() needs an engine opened with encryption: { key }');
-    return new SqlitePayloadRewriter(this.db, this.codec).rewriteAll();
+    return this.store.rewritePayloads(this.codec);
   }
 
-  /** Closes attached workers (gracefully), stops timers and closes the file. Idempotent. */
+  /** Closes attached workers (gracefully), stops timers and closes the store. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       await Promise.all([...this.attachments].map((a) => a.close().catch(() => undefined)));
       await this.scheduler.close();
       this.changes.close();
       await this.stream.flush(); // events published during shutdown are still stored
-      this.db.close();
+      await this.store.close();
     })();
     return this.closing;
   }
 }
 
-/** Opens (or creates) a store: `createQueueEngine({ path: './jobs.db' })` or `{ path: ':memory:' }`. */
+/**
+ * Opens (or creates) a store: `createQueueEngine({ path: './jobs.db' })` or `{ path: ':memory:' }`, or
+ * PostgreSQL: `{ postgres: { connectionString } }`, `{ postgres: { pool } }`, `{ postgres: { pglite } }`.
+ * For PostgreSQL it waits for the schema to be migrated, so a bad server rejects here.
+ */
 export async function createQueueEngine(options: QueueEngineOptions): Promise<QueueEngine> {
-  return openQueueEngineSync(options);
+  const engine = openQueueEngineSync(options);
+  try {
+    await engine.ready;
+  } catch (error) {
+    await engine.close().catch(() => undefined);
+    throw error;
+  }
+  return engine;
 }
 
+/** Opens at once (the `{ path }` / `{ postgres }` connections of Queue and Worker); PostgreSQL migrates in the background. */
 export function openQueueEngineSync(options: QueueEngineOptions): QueueEngine {
   const parsed = parseInput(engineOptionsSchema, options, 'options');
-  const db = openSqliteDatabase(parsed.path, {
-    durability: parsed.durability,
-    busyTimeoutMs: parsed.busyTimeout,
-    secureDelete: parsed.encryption !== undefined,
-  });
-  return new QueueEngine(db, parsed);
+  return new QueueEngine(openEngineStore(parsed), parsed);
 }

@@ -1,5 +1,5 @@
 import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
-import type { JobRecord } from '../../../core/application/ports/job-record.js';
+import type { JobRecord, NewJob } from '../../../core/application/ports/job-record.js';
 import type { LockRef } from '../../../core/application/ports/job-repository.port.js';
 import type { DeadLetterData } from '../../../core/domain/job/dead-letter.js';
 import type { SqliteDb } from './sqlite-database.js';
@@ -7,6 +7,24 @@ import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
+
+/** The job added to `queue` for `failed`: its data is the DeadLetterData (the source job as it ended). */
+export function deadLetterJob(failed: JobRecord, queue: string, now: number): NewJob {
+  const letter: DeadLetterData = {
+    source: { queue: failed.queue, id: failed.id, name: failed.name },
+    data: failed.data,
+    opts: failed.opts,
+    failedReason: failed.failedReason ?? '',
+    stacktrace: failed.stacktrace,
+    attemptsMade: failed.attemptsMade,
+    attemptsStarted: failed.attemptsStarted,
+    stalledCounter: failed.stalledCounter,
+    timestamp: failed.timestamp,
+    processedOn: failed.processedOn,
+    failedOn: now,
+  };
+  return { queue, name: failed.name, dataJson: JSON.stringify(letter), opts: {}, priority: 0, lifo: false, delay: 0, maxAttempts: 1 };
+}
 
 /** Copies jobs that failed for good into their `opts.deadLetter.queue`, inside the failing transaction. */
 export class SqliteDeadLetters {
@@ -34,23 +52,7 @@ export class SqliteDeadLetters {
   copy(failed: JobRecord, now: number, effects: QueueEventRecord[]): void {
     const queue = failed.opts.deadLetter?.queue;
     if (queue === undefined) return;
-    const letter: DeadLetterData = {
-      source: { queue: failed.queue, id: failed.id, name: failed.name },
-      data: failed.data,
-      opts: failed.opts,
-      failedReason: failed.failedReason ?? '',
-      stacktrace: failed.stacktrace,
-      attemptsMade: failed.attemptsMade,
-      attemptsStarted: failed.attemptsStarted,
-      stalledCounter: failed.stalledCounter,
-      timestamp: failed.timestamp,
-      processedOn: failed.processedOn,
-      failedOn: now,
-    };
-    const [{ record }] = this.writer.insert(
-      [{ queue, name: failed.name, dataJson: JSON.stringify(letter), opts: {}, priority: 0, lifo: false, delay: 0, maxAttempts: 1 }],
-      now,
-    );
+    const [{ record }] = this.writer.insert([deadLetterJob(failed, queue, now)], now);
     effects.push(
       { queue, event: 'added', args: { jobId: record.id, name: record.name } },
       { queue, event: 'waiting', args: { jobId: record.id } },

@@ -15,69 +15,7 @@ import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
-
-interface SchedulerRow {
-  queue: string;
-  id: string;
-  pattern: string | null;
-  every: number | null;
-  tz: string | null;
-  limit: number | null;
-  start_date: number | null;
-  end_date: number | null;
-  immediately: number;
-  iteration_count: number;
-  next_run: number | null;
-  /** JSON `{ name, data, opts, offset? }`: the job template plus the repeat fields without a column. */
-  template: string;
-  created_at: number;
-}
-
-/** A pending scheduler job is one not yet started; an active or finished one is left alone. */
-const PENDING = `state IN ('delayed', 'waiting', 'prioritized')`;
-const PENDING_STATES: readonly string[] = ['delayed', 'waiting', 'prioritized'];
-/** Bound on slots skipped because they already ran (see createIteration). */
-const MAX_SLOT_SKIPS = 100;
-
-function toRecord(row: SchedulerRow): SchedulerRecord {
-  const { offset, ...template } = JSON.parse(row.template) as JobTemplate & { offset?: number };
-  const repeat: RepeatSpec = {};
-  if (row.pattern !== null) repeat.pattern = row.pattern;
-  if (row.every !== null) repeat.every = row.every;
-  if (offset !== undefined) repeat.offset = offset;
-  if (row.tz !== null) repeat.tz = row.tz;
-  if (row.limit !== null) repeat.limit = row.limit;
-  if (row.start_date !== null) repeat.startDate = row.start_date;
-  if (row.end_date !== null) repeat.endDate = row.end_date;
-  if (row.immediately === 1) repeat.immediately = true;
-  return { queue: row.queue, id: row.id, repeat, template, iterationCount: row.iteration_count, nextRun: row.next_run, createdAt: row.created_at };
-}
-
-function toRow(record: SchedulerRecord): SchedulerRow {
-  const { repeat: r } = record;
-  const template = JSON.stringify({ ...record.template, ...(r.offset === undefined ? {} : { offset: r.offset }) });
-  return {
-    queue: record.queue,
-    id: record.id,
-    pattern: r.pattern ?? null,
-    every: r.every ?? null,
-    tz: r.tz ?? null,
-    limit: r.limit ?? null,
-    start_date: r.startDate ?? null,
-    end_date: r.endDate ?? null,
-    immediately: r.immediately ? 1 : 0,
-    iteration_count: record.iterationCount,
-    next_run: record.nextRun,
-    template,
-    created_at: record.createdAt,
-  };
-}
-
-/** Same definition and template: a re-upsert (an app's startup code) then keeps the pending job. */
-function sameDefinition(a: SchedulerRow, b: SchedulerRow): boolean {
-  const keys = ['pattern', 'every', 'tz', 'limit', 'start_date', 'end_date', 'immediately', 'template'] as const;
-  return keys.every((k) => a[k] === b[k]);
-}
+import { MAX_SLOT_SKIPS, PENDING, PENDING_STATES, sameDefinition, toRecord, toRow, type SchedulerRow } from './scheduler-row.mapper.js';
 
 /**
  * Job schedulers on the `job_schedulers` table. Besides the port it offers `afterClaim`, which the job

@@ -1,5 +1,5 @@
 import type { InsertResult, NewJob } from '../../../core/application/ports/job-record.js';
-import { readyStateFor } from '../../../core/domain/job/job-state.js';
+import { readyStateFor, type JobState } from '../../../core/domain/job/job-state.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { newJobRecord, toJobRecord, type JobRow } from './job-row.mapper.js';
@@ -7,6 +7,48 @@ import { SqliteDeduplication } from './sqlite-deduplication.js';
 import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
+
+/** The named parameters of a new job's INSERT (both adapters insert the same columns). */
+export function newJobRow(
+  job: NewJob,
+  jobId: string,
+  seq: number,
+  state: JobState,
+  runAt: number | null,
+  optsJson: string,
+  now: number,
+  codec: PayloadCodec,
+): Record<string, unknown> {
+  return {
+    queue: job.queue,
+    jobId,
+    name: job.name,
+    data: codec.encode('data', job.dataJson),
+    opts: optsJson,
+    state,
+    priority: job.priority,
+    seq: job.lifo ? -seq : seq,
+    now,
+    delay: job.delay,
+    runAt,
+    maxAttempts: job.maxAttempts,
+    groupId: job.groupId ?? null,
+    parentQueue: job.opts.parent?.queue ?? null,
+    parentId: job.opts.parent?.id ?? null,
+  };
+}
+
+/** How many ids (jobs without a custom id) and sequence numbers each queue of a batch needs. */
+export function counterNeeds(jobs: readonly NewJob[]): Map<string, { ids: number; seqs: number }> {
+  const needs = new Map<string, { ids: number; seqs: number }>();
+  for (const job of jobs) {
+    const need = needs.get(job.queue) ?? { ids: 0, seqs: 0 };
+    need.seqs += 1;
+    if (job.customId === undefined) need.ids += 1;
+    needs.set(job.queue, need);
+  }
+  return needs;
+}
 
 /** Inserts new jobs. Runs inside the caller's transaction so a batch is all-or-nothing. */
 export class SqliteJobWriter {
@@ -53,23 +95,7 @@ export class SqliteJobWriter {
       const state = waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority);
       const runAt = delayed ? now + job.delay : null;
       const optsJson = JSON.stringify(job.opts);
-      const { changes } = this.insertStmt.run({
-        queue: job.queue,
-        jobId,
-        name: job.name,
-        data: this.codec.encode('data', job.dataJson),
-        opts: optsJson,
-        state,
-        priority: job.priority,
-        seq: job.lifo ? -seq : seq,
-        now,
-        delay: job.delay,
-        runAt,
-        maxAttempts: job.maxAttempts,
-        groupId: job.groupId ?? null,
-        parentQueue: job.opts.parent?.queue ?? null,
-        parentId: job.opts.parent?.id ?? null,
-      });
+      const { changes } = this.insertStmt.run(newJobRow(job, jobId, seq, state, runAt, optsJson, now, this.codec));
       if (changes === 1) {
         if (dedup !== undefined) this.dedup.record(job.queue, dedup, jobId, now);
         if (job.groupId !== undefined) this.groups.noteGroup(job.queue, job.groupId);
@@ -83,13 +109,7 @@ export class SqliteJobWriter {
 
   /** One counter upsert per queue in the batch reserves every id and sequence number it needs. */
   private reserveBlocks(jobs: readonly NewJob[]): Map<string, { nextId: number; nextSeq: number }> {
-    const needs = new Map<string, { ids: number; seqs: number }>();
-    for (const job of jobs) {
-      const need = needs.get(job.queue) ?? { ids: 0, seqs: 0 };
-      need.seqs += 1;
-      if (job.customId === undefined) need.ids += 1;
-      needs.set(job.queue, need);
-    }
+    const needs = counterNeeds(jobs);
     const blocks = new Map<string, { nextId: number; nextSeq: number }>();
     for (const [queue, need] of needs) {
       const { firstId, firstSeq } = this.counters.reserve(queue, need.ids, need.seqs);

@@ -14,8 +14,9 @@ const RETRYABLE = new Set(['40001', '40P01', '55P03']);
 /** Work that rides along with every write transaction (the durable event stream writes its events there). */
 export interface PgTransactionParticipant {
   beforeCommit(tx: PgExecutor): Promise<void>;
-  afterCommit(): void;
-  afterRollback(): void;
+  /** `tx` is the ended transaction's executor (transactions run concurrently), undefined if none began. */
+  afterCommit(tx?: PgExecutor): void;
+  afterRollback(tx?: PgExecutor): void;
 }
 
 function translate(error: unknown): unknown {
@@ -66,18 +67,20 @@ export class PgTransactor {
     await this.ready;
     if (this.inTransaction) return work();
     for (let attempt = 0; ; attempt++) {
+      let executor: PgExecutor | undefined;
       try {
-        const result = await this.connection.transaction((tx) =>
-          this.current.run(tx, async () => {
+        const result = await this.connection.transaction((tx) => {
+          executor = tx;
+          return this.current.run(tx, async () => {
             const value = await work();
             for (const p of this.participants) await p.beforeCommit(tx);
             return value;
-          }),
-        );
-        for (const p of this.participants) p.afterCommit();
+          });
+        });
+        for (const p of this.participants) p.afterCommit(executor);
         return result;
       } catch (error) {
-        for (const p of this.participants) p.afterRollback();
+        for (const p of this.participants) p.afterRollback(executor);
         const code = (error as { code?: string }).code ?? '';
         if (!RETRYABLE.has(code) || attempt >= RETRIES) throw translate(error);
         await sleep(Math.random() * Math.min(RETRY_CAP_MS, RETRY_BASE_MS * 2 ** attempt));
