@@ -71,7 +71,7 @@ export class SqliteToPostgresCopier {
             this.options.onProgress?.({ table: table.name, copied, total });
           });
         }
-        await target.finish(queues);
+        await target.finish();
       });
       // Fresh planner statistics: without them the first claims plan as if the tables were empty.
       await this.store.connection.query(`ANALYZE ${COPY_PLAN.map((t) => `"${t.name}"`).join(', ')}, finished_counts`);

@@ -9,6 +9,7 @@ import type { PgStore } from './pg-store.js';
 import { pgSql, type PgStatement } from './pg-statement.js';
 import { PG_RESEQUENCE, type PgQueueCounters } from './pg-queue-counters.js';
 import type { PgMetricsRecorder } from './pg-metrics-recorder.js';
+import { retentionSlack } from '../drizzle/sqlite-job-lifecycle.js';
 import { PgDeadLetters } from './pg-dead-letters.js';
 import { PgDependencyResolver } from './pg-dependency-resolver.js';
 
@@ -71,7 +72,7 @@ type Trims = Map<string, { queue: string; state: 'completed' | 'failed'; retenti
  * the claim is fenced by the claim's token (LOCK_FENCE), so a worker that lost its lock changes nothing.
  *
  * Lock order: settle writes its completions, then its failures, then its retries: completions and
- * failures take the queue's finished_counts rows (triggers), retries the queue row (sequence), and the
+ * failures add to this session's finished_counts shard (triggers), retries take the queue row (sequence), and the
  * repository's claim and metrics flush come after. Every settle taking those rows in one order keeps
  * concurrent settles in several processes from deadlocking on them.
  */
@@ -116,14 +117,17 @@ export class PgJobLifecycle {
       extend: pgSql<{ queue: string; id: string; token: string; cancel_reason: string | null }>(
         `UPDATE jobs SET locked_until = @until FROM ${LOCKS} WHERE ${LOCKS_FENCE} RETURNING l.queue, l.id, l.token, jobs.cancel_reason`,
       ),
-      // Keep the newest @keep finished jobs of one state: finished_counts (exact, kept by triggers) says
-      // how many are over, and only those are deleted, oldest first: O(excess), one round trip. The row
-      // of finished_counts is already locked by this transaction's own completion (trigger), so two
-      // settles of one queue count and trim one after the other.
+      // Keep the newest @keep finished jobs of one state, in batches as on SQLite (retentionSlack: up to
+      // keep/10, at most 100, extra before one DELETE takes it back to @keep): finished_counts (exact, kept by triggers, the
+      // sum of ≤ 32 shards) says how many are over, and only those are deleted, oldest first: O(excess),
+      // one round trip. Two settles of one queue in flight at once each count their own completion but
+      // not the other's, so they never delete more than the excess; a job the other one deletes first is
+      // skipped. At worst a few extra finished jobs stay until the next settle trims them.
       trimCount: pgSql(
         `DELETE FROM jobs WHERE id IN (
            SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state ORDER BY finished_on, id
-           LIMIT GREATEST(0, COALESCE((SELECT count FROM finished_counts WHERE queue = @queue AND state = @state), 0) - @keep::bigint))`,
+           LIMIT (SELECT CASE WHEN excess > @slack::bigint THEN excess ELSE 0 END FROM (SELECT
+                    COALESCE((SELECT sum(count) FROM finished_counts WHERE queue = @queue AND state = @state), 0) - @keep::bigint AS excess) AS over))`,
       ),
       trimAge: pgSql(
         `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
@@ -231,7 +235,7 @@ export class PgJobLifecycle {
 
   async applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): Promise<void> {
     const ex = this.store.tx.ex;
-    if (retention.count !== undefined) await this.s.trimCount.run(ex, { queue, state, keep: retention.count });
+    if (retention.count !== undefined) await this.s.trimCount.run(ex, { queue, state, keep: retention.count, slack: retentionSlack(retention.count) });
     if (retention.ageMs !== undefined) await this.s.trimAge.run(ex, { queue, state, cutoff: now - retention.ageMs });
   }
 

@@ -18,7 +18,7 @@ function orderColumn(states: readonly JobState[]): string {
 
 /**
  * Reads and the small per-job writes (progress, data, logs), the twin of SqliteJobQueries. Completed and
- * failed counts come from finished_counts (kept exact by the triggers of migration 0001): one row each
+ * failed counts come from finished_counts (kept exact by the triggers of migration 0003): ≤ 32 shard rows each
  * instead of counting a million finished jobs; the other states are counted in one grouped statement.
  */
 export class PgJobQueries {
@@ -36,7 +36,7 @@ export class PgJobQueries {
       `SELECT state, count(*) AS c FROM jobs
        WHERE queue = @queue AND state = ANY(@states::text[]) AND state NOT IN ('completed', 'failed') GROUP BY state
        UNION ALL
-       SELECT state, count AS c FROM finished_counts WHERE queue = @queue AND state = ANY(@states::text[])`,
+       SELECT state, sum(count) AS c FROM finished_counts WHERE queue = @queue AND state = ANY(@states::text[]) GROUP BY state`,
     ),
   };
   /** One statement per (states, direction) asked for: the state list is inlined so partial indexes apply. */

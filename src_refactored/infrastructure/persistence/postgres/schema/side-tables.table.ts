@@ -1,4 +1,4 @@
-import { bigint, bigserial, index, integer, pgTable, primaryKey, text } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, index, integer, pgTable, primaryKey, smallint, text } from 'drizzle-orm/pg-core';
 import { jobs } from './jobs.table.js';
 
 /** Every table but `jobs`, each the twin of the SQLite table of the same name (see ../../drizzle/schema). */
@@ -34,15 +34,20 @@ export const events = pgTable(
   (t) => [index('events_queue').on(t.queue, t.id)],
 );
 
-/** Exact count of completed / failed jobs per queue, kept by triggers (migration 0001). */
+/**
+ * Exact count of completed / failed jobs per queue = the sum of its shards, kept by statement-level
+ * triggers (migration 0003). Each database session adds to its own shard (pg_backend_pid() % 32), so
+ * completing transactions of several processes do not queue on one counter row until they commit.
+ */
 export const finishedCounts = pgTable(
   'finished_counts',
   {
     queue: text('queue').notNull(),
     state: text('state').notNull(),
+    shard: smallint('shard').notNull().default(0),
     count: ms('count').notNull().default(0),
   },
-  (t) => [primaryKey({ columns: [t.queue, t.state] })],
+  (t) => [primaryKey({ columns: [t.queue, t.state, t.shard] })],
 );
 
 /** Round-robin state of a queue's job groups; the row '' stands for ungrouped jobs. */
