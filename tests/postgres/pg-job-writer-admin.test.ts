@@ -145,10 +145,9 @@ describe.skipIf(PG_URL === undefined)('PostgreSQL writer and admin from several 
     expect((await repos[0].countByStates('q', ['waiting'])).waiting).toBe(2);
   });
 
-  // Skipped until PgJobLifecycle re-checks for edges in a statement after its finishing UPDATE: that
-  // UPDATE's RETURNING LINKED reads job_dependencies with the snapshot taken before it waited for the
-  // adder's lock on the dependency, so it misses the edge the adder just committed (fails 3 runs in 3).
-  it.skip('a dependent added while its dependency completes never waits for ever', async () => {
+  // The finishing UPDATE's EXISTS probe reads job_dependencies with the snapshot taken before it waited
+  // for the adder's lock on the dependency: without jobs.dependents it missed the edge (3 runs in 3).
+  it('a dependent added while its dependency completes never waits for ever', async () => {
     const [adder, worker] = openMany(2);
     for (let round = 0; round < 15; round++) {
       const [dep] = await adder.insert([job()], now);

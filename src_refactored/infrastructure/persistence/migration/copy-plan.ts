@@ -42,13 +42,16 @@ const SHIFTS: Record<string, Record<string, SerialTable>> = {
  * schemas is copied without touching this file. `finished_counts` is not copied: it is recomputed from
  * the copied jobs (see the copier).
  */
+/** Columns only the PostgreSQL schema has; they start at their defaults (jobs.dependents: see jobs.table.ts). */
+const POSTGRES_ONLY: Record<string, readonly string[]> = { jobs: ['dependents'] };
+
 const TABLES: PgTable[] = [queues, queueGroups, groupRotation, jobSchedulers, deduplicationKeys, jobs, jobDependencies, jobLogs, metrics, events];
 
 export const COPY_PLAN: readonly CopyTable[] = TABLES.map((table) => {
   const config = getTableConfig(table);
   return {
     name: config.name,
-    columns: config.columns.map((column) => ({
+    columns: config.columns.filter((column) => !POSTGRES_ONLY[config.name]?.includes(column.name)).map((column) => ({
       name: column.name,
       pgType: column.getSQLType() === 'bigserial' ? 'bigint' : column.getSQLType(),
       shiftedBy: SHIFTS[config.name]?.[column.name],

@@ -13,14 +13,15 @@ interface StateRow {
 /**
  * Creates the edges of a new job at insert time, the twin of SqliteDependencyLinks (same rules and
  * messages). The rows `plan` checks stay locked until the insert commits: the parent FOR UPDATE (its
- * pending count is raised here), each dependency FOR SHARE. Otherwise a parent could finish, or a
+ * pending count is raised here), each dependency by raising its `dependents`. Otherwise a parent could finish, or a
  * dependency complete and resolve its edges, between the check and the commit of the new edge, and the
  * new job would wait for ever.
  */
 export class PgDependencyLinks {
   private readonly s = {
     parent: pgSql<StateRow>('SELECT state, returnvalue FROM jobs WHERE queue = @queue AND job_id = @id FOR UPDATE'),
-    dependency: pgSql<StateRow>('SELECT state, returnvalue FROM jobs WHERE queue = @queue AND job_id = @id FOR SHARE'),
+    // An UPDATE, not FOR SHARE: a completion waiting on this row then sees dependents > 0 (see jobs.table.ts).
+    dependency: pgSql<StateRow>('UPDATE jobs SET dependents = dependents + 1 WHERE queue = @queue AND job_id = @id RETURNING state, returnvalue'),
     edge: pgSql(
       `INSERT INTO job_dependencies (parent_queue, parent_id, child_queue, child_id, status, kind, value)
        VALUES (@pq, @pid, @cq, @cid, @status, @kind, @value) ON CONFLICT DO NOTHING RETURNING 1`,

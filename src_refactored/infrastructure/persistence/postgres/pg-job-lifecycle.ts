@@ -17,7 +17,10 @@ import { PgDependencyResolver } from './pg-dependency-resolver.js';
 const AGE_TRIM_BATCH = 1000;
 
 /** What a finishing statement returns per job: which lock it was, LINKED, and the times the metrics need. */
-const FINISHED_ROW = `jobs.queue, jobs.job_id AS id, ${LINKED}, jobs.timestamp, jobs.delay, jobs.processed_on`;
+// jobs.dependents: set by a dependsOn attach this statement may have waited for (its edge is not in the
+// EXISTS probe's snapshot); see jobs.table.ts.
+const PG_LINKED = LINKED.replace(/^EXISTS/, '(jobs.dependents > 0 OR EXISTS').replace(/ AS linked$/, ') AS linked');
+const FINISHED_ROW = `jobs.queue, jobs.job_id AS id, ${PG_LINKED}, jobs.timestamp, jobs.delay, jobs.processed_on`;
 type Finished = { queue: string; id: string; linked: boolean } & FinishedTimes;
 
 /** Locks given as three parallel arrays, one row per lock (one statement for a whole batch). */

@@ -42,6 +42,13 @@ export const jobs = pgTable(
     parentQueue: text('parent_queue'),
     parentId: text('parent_id'),
     pendingDeps: integer('pending_deps').notNull().default(0),
+    /**
+     * Raised by every `dependsOn` attach that checked this job (an UPDATE, so it row-locks like the
+     * finishing UPDATE does). A completion that waited for such an attach re-reads the row, sees
+     * dependents > 0 and resolves the new edge; the EXISTS probe alone reads job_dependencies with the
+     * snapshot taken before the wait and missed an edge committed meanwhile (PostgreSQL only).
+     */
+    dependents: integer('dependents').notNull().default(0),
     cancelReason: text('cancel_reason'),
     dedupId: text('dedup_id'),
   },

@@ -1,0 +1,1 @@
+ALTER TABLE "jobs" ADD COLUMN "dependents" integer DEFAULT 0 NOT NULL;
