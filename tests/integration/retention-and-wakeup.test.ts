@@ -76,6 +76,23 @@ describe('waking idle workers', () => {
     await temp.cleanup();
   });
 
+  it('a job added while the worker is claiming (right after a completion) is picked up without waiting for the idle check', async () => {
+    const { engine, close } = await openEngine('memory', { idleCheckInterval: 60_000 });
+    const queue = new Queue('busy', { connection: engine });
+    const worker = new Worker('busy', async (job) => job.name, { connection: engine });
+    // Each completion is followed by the worker's next claim; the add lands while that claim is in flight
+    // (on a server that is a round trip). Only a kept wake-up explains a pick-up before the 60 s idle check.
+    const names: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      const completed = nextEvent<[unknown, string]>(worker, 'completed', 5_000);
+      await queue.add(`job-${i}`, {});
+      names.push((await completed)[1]);
+    }
+    expect(names).toEqual(Array.from({ length: 20 }, (_, i) => `job-${i}`));
+    await worker.close();
+    await close();
+  });
+
   it('emits drained when the queue empties and closed when the worker closes', async () => {
     const { engine, close } = await openEngine('memory');
     const queue = new Queue('ev', { connection: engine });
