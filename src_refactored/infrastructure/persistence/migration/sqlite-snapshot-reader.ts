@@ -1,3 +1,4 @@
+import { quoteIdent } from '../postgres/node-postgres-connection.js';
 import Database from 'better-sqlite3';
 import type { CopyTable } from './copy-plan.js';
 import { MigrationSourceError } from './migration-errors.js';
@@ -34,7 +35,7 @@ export class SqliteSnapshotReader {
   }
 
   count(table: string): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM "${table}"`).get() as { n: number }).n;
+    return (this.db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(table)}`).get() as { n: number }).n;
   }
 
   /** Every queue name the store mentions; --append refuses to merge into a target that has one of them. */
@@ -55,9 +56,9 @@ export class SqliteSnapshotReader {
   page(table: CopyTable, after: number, limit: number): { rows: unknown[][]; last: number } {
     let statement = this.pageStatements.get(table.name);
     if (statement === undefined) {
-      const columns = table.columns.map((c) => `"${c.name}"`).join(', ');
+      const selectList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
       // rowid last, so it comes off each row with pop().
-      statement = this.db.prepare(`SELECT ${columns}, rowid FROM "${table.name}" WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw(true);
+      statement = this.db.prepare(`SELECT ${selectList}, rowid FROM ${quoteIdent(table.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw(true);
       this.pageStatements.set(table.name, statement);
     }
     const rows = statement.all(after, limit) as unknown[][];

@@ -68,22 +68,22 @@ function describe(options: PgStoreOptions, schema: string): string {
  */
 async function migrate(connection: PgConnection, schema: string, embedded: boolean): Promise<void> {
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
-  const s = quoteIdent(schema);
+  const schemaIdent = quoteIdent(schema);
   await connection.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${s}`);
+    await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schemaIdent}`);
     // PGlite has one connection for all: point it at the schema here (a server pool sets it per connection).
-    if (embedded) await tx.query(`SET search_path TO ${s}`);
-    await tx.query(`CREATE TABLE IF NOT EXISTS ${s}.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
-    const [last] = await tx.query<{ at: number | null }>(`SELECT max(created_at) AS at FROM ${s}.__drizzle_migrations`);
+    if (embedded) await tx.query(`SET search_path TO ${schemaIdent}`);
+    await tx.query(`CREATE TABLE IF NOT EXISTS ${schemaIdent}.__drizzle_migrations (id SERIAL PRIMARY KEY, hash text NOT NULL, created_at bigint)`);
+    const [last] = await tx.query<{ at: number | null }>(`SELECT max(created_at) AS at FROM ${schemaIdent}.__drizzle_migrations`);
     const at = Number(last?.at ?? 0);
     for (const migration of migrations) {
       if (migration.folderMillis <= at) continue;
       // Unqualified names in the migrations resolve in the store's schema.
-      await tx.query(`SET LOCAL search_path TO ${s}`);
+      await tx.query(`SET LOCAL search_path TO ${schemaIdent}`);
       for (const statement of migration.sql) if (statement.trim()) await tx.query(statement);
-      await tx.query(`INSERT INTO ${s}.__drizzle_migrations (hash, created_at) VALUES ($1, $2)`, [migration.hash, migration.folderMillis]);
+      await tx.query(`INSERT INTO ${schemaIdent}.__drizzle_migrations (hash, created_at) VALUES ($1, $2)`, [migration.hash, migration.folderMillis]);
     }
   });
-  if (embedded) await connection.query(`SET search_path TO ${s}`);
+  if (embedded) await connection.query(`SET search_path TO ${schemaIdent}`);
 }
