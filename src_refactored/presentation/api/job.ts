@@ -90,7 +90,15 @@ export class Job<DataType = unknown, ReturnType = unknown, NameType extends stri
   async updateProgress(progress: number | object): Promise<void> {
     await this.engine.queues.updateProgress(this.queueName, this.id, progress, this.token);
     this.progress = progress;
+    this.onProgress?.(progress);
   }
+
+  /**
+   * @internal Set by the Worker running this job: its 'progress' event fires as each update is stored, in
+   * the processor's order and before 'completed'. (Waiting for the durable event to come back was too late
+   * on PostgreSQL, where it is delivered after its own commit: the job had already finished.)
+   */
+  onProgress?: (progress: number | object) => void;
 
   /** Appends a log line; returns the number of lines the job now has. */
   log(message: string): Promise<number> {

@@ -89,7 +89,11 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
     this.lease = acquireConnection(opts.connection);
     const engine = this.lease.engine;
     this.runner = engine.workers.createRunner(this.name, this.opts, {
-      createContext: (record, token) => new Job<DataType, ResultType, NameType>(engine, record, token),
+      createContext: (record, token) => {
+        const job = new Job<DataType, ResultType, NameType>(engine, record, token);
+        job.onProgress = (progress) => this.emit('progress', job, progress);
+        return job;
+      },
       process: async (job, token, signal) => {
         if (this.sandbox !== undefined) return this.sandbox.run(job as Job, signal);
         if (typeof processor !== 'function') throw new BulliteError('ERR_NO_PROCESSOR', 'Worker has no processor; use getNextJob()');
@@ -121,9 +125,7 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
       engine.attach(this),
       engine.events.subscribe(this.name, (event) => {
         const jobId = event.args.jobId;
-        if (event.event === 'progress' && jobId !== undefined && this.jobs.has(jobId)) {
-          this.emit('progress', this.jobs.get(jobId), event.args.data);
-        } else if (event.event === 'stalled' && jobId !== undefined) {
+        if (event.event === 'stalled' && jobId !== undefined) {
           this.emit('stalled', jobId, 'active');
         }
       }),

@@ -35,7 +35,7 @@ function translate(error: unknown): unknown {
  * the same shape as the SQLite adapter, whose collaborators use the one synchronous handle.
  */
 export class PgTransactor {
-  private readonly current = new AsyncLocalStorage<PgExecutor>();
+  private readonly current = new AsyncLocalStorage<{ tx: PgExecutor; open: boolean }>();
   private readonly participants: PgTransactionParticipant[] = [];
 
   constructor(
@@ -46,11 +46,18 @@ export class PgTransactor {
 
   /** The executor of the transaction on this async path, or the pool outside one. */
   get ex(): PgExecutor {
-    return this.current.getStore() ?? this.connection;
+    const scope = this.current.getStore();
+    return scope?.open === true ? scope.tx : this.connection;
   }
 
+  /**
+   * Only while the transaction is open: a timer or promise callback created inside a unit of work (an
+   * event flush, a worker's pump) inherits its async context after the COMMIT, and must then get a
+   * transaction of its own, not the ended one (on PGlite that hung the call; on a pool it would have
+   * written on a connection already handed to someone else).
+   */
   get inTransaction(): boolean {
-    return this.current.getStore() !== undefined;
+    return this.current.getStore()?.open === true;
   }
 
   /** Adds a participant to every later write transaction; returns its removal. */
@@ -69,14 +76,18 @@ export class PgTransactor {
     for (let attempt = 0; ; attempt++) {
       let executor: PgExecutor | undefined;
       try {
-        const result = await this.connection.transaction((tx) => {
-          executor = tx;
-          return this.current.run(tx, async () => {
-            const value = await work();
-            for (const p of this.participants) await p.beforeCommit(tx);
-            return value;
-          });
-        });
+        const scope = { tx: undefined as unknown as PgExecutor, open: true };
+        const result = await this.connection
+          .transaction((tx) => {
+            executor = tx;
+            scope.tx = tx;
+            return this.current.run(scope, async () => {
+              const value = await work();
+              for (const p of this.participants) await p.beforeCommit(tx);
+              return value;
+            });
+          })
+          .finally(() => (scope.open = false));
         for (const p of this.participants) p.afterCommit(executor);
         return result;
       } catch (error) {
