@@ -10,7 +10,7 @@ import { registerMigrateCommand } from './migrate-command.js';
 /** The options every command takes. */
 function common(cmd: Command): Command {
   return cmd
-    .option('--db <file>', 'the bullite database file (or set BULLITE_DB)')
+    .option('--db <file|url>', 'the bullite database file, or postgres://…?schema=name (or set BULLITE_DB)')
     .option('-q, --queue <name>', 'the queue (default: the only queue of the database)')
     .option('--json', 'print JSON for scripts instead of tables')
     .option('--progress', 'draw the progress bar of long operations even when stderr is not a terminal');
@@ -18,7 +18,7 @@ function common(cmd: Command): Command {
 
 function buildProgram(io: CliIo): Command {
   const program = new Command('bullite')
-    .description('Inspect and manage bullite job queues in a SQLite file.')
+    .description('Inspect and manage bullite job queues in a SQLite file or a PostgreSQL database.')
     .showHelpAfterError('(run bullite --help for the commands)')
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout.write(s), writeErr: (s) => io.stderr.write(s) });

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { parseTarget } from './migrate-command.js';
 import { probeStore } from '../../infrastructure/persistence/drizzle/sqlite-store-probe.js';
 import type { QueueEngine } from '../composition/queue-engine.js';
 import type { Queue } from '../api/queue.js';
@@ -23,6 +24,7 @@ const DB_HINT = 'Pass the path of an existing bullite database, e.g. --db ./data
 export async function openCliEngine(opts: CommonOptions): Promise<QueueEngine> {
   const given = opts.db ?? process.env.BULLITE_DB;
   if (given === undefined || given === '') throw new CliError(`Missing --db <file>. ${DB_HINT}`, EXIT.usage);
+  if (/^postgres(ql)?:\/\//.test(given)) return openPostgres(given);
   const path = resolve(given);
   switch (probeStore(path)) {
     case 'missing':
@@ -43,6 +45,22 @@ export async function openCliEngine(opts: CommonOptions): Promise<QueueEngine> {
     return await createQueueEngine({ path });
   } catch (error) {
     throw new CliError(`${(error as Error).message}. ${DB_HINT}`, EXIT.usage);
+  }
+}
+
+/** `--db postgres://…[?schema=name]`: the same commands on a PostgreSQL store (issue 9). */
+async function openPostgres(url: string): Promise<QueueEngine> {
+  let target: { connectionString: string; schema: string };
+  try {
+    target = parseTarget(url, undefined);
+  } catch (error) {
+    throw new CliError((error as Error).message, EXIT.usage);
+  }
+  const { createQueueEngine } = await loadEngine();
+  try {
+    return await createQueueEngine({ postgres: target });
+  } catch (error) {
+    throw new CliError(`${(error as Error).message}. Check the --db URL (postgres://user:password@host:5432/database?schema=name).`, EXIT.usage);
   }
 }
 

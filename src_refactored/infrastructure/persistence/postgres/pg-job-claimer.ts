@@ -89,10 +89,14 @@ export class PgJobClaimer {
       }
     }
     if (budget <= 0) return { jobs: [] };
+    // A claim counted in a window opened after its clock reading starts its jobs at that window's start:
+    // processed_on then lies in the window the start counted in (the multi-process test rebuilds windows
+    // from it and saw 64 starts in one window of max 50 while the stored window held 50).
+    const at = window === undefined ? now : Math.max(now, window.start);
     const groupDefault = row.groupDefault ?? request.groupConcurrency ?? null;
     const jobs = row.grouped
-      ? (await this.groups.claim(request, budget, groupDefault, now)).map((r) => toJobRecord(r, this.codec)) // in rotation order
-      : await this.lifecycle.claim({ ...request, limit: budget }, now);
+      ? (await this.groups.claim(request, budget, groupDefault, at)).map((r) => toJobRecord(r, this.codec)) // in rotation order
+      : await this.lifecycle.claim({ ...request, limit: budget }, at);
     if (window === undefined || jobs.length === 0) return { jobs };
     const count = window.count + jobs.length;
     await this.s.window.run(ex, { start: window.start, count, queue: request.queue });
