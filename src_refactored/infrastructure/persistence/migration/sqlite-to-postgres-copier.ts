@@ -1,3 +1,4 @@
+import { quoteIdent } from '../postgres/node-postgres-connection.js';
 import type { PgExecutor } from '../postgres/pg-connection.js';
 import type { PgStore } from '../postgres/pg-store.js';
 import { COPY_PLAN, insertStatement, type CopyTable, type SerialTable } from './copy-plan.js';
@@ -62,6 +63,8 @@ export class SqliteToPostgresCopier {
       await this.store.ready;
       const rows: Record<string, number> = {};
       let copied = 0;
+      // A PostgreSQL transaction (PgConnection: BEGIN, awaited batches, COMMIT on one connection), not a
+      // better-sqlite3 one: the SQLite side is a plain read snapshot held by the reader.
       await this.store.connection.transaction(async (tx) => {
         const target = new PostgresMigrationTarget(tx, this.store.schema);
         const offsets = await target.prepare(this.options.mode ?? 'refuse', queues);
@@ -74,7 +77,7 @@ export class SqliteToPostgresCopier {
         await target.finish();
       });
       // Fresh planner statistics: without them the first claims plan as if the tables were empty.
-      await this.store.connection.query(`ANALYZE ${COPY_PLAN.map((t) => `"${t.name}"`).join(', ')}, finished_counts`);
+      await this.store.connection.query(`ANALYZE ${COPY_PLAN.map((t) => quoteIdent(t.name)).join(', ')}, finished_counts`);
       return { rows, total: copied, queues, nulReplaced: this.nulReplaced };
     } finally {
       reader.close();

@@ -69,6 +69,8 @@ function describe(options: PgStoreOptions, schema: string): string {
 async function migrate(connection: PgConnection, schema: string, embedded: boolean): Promise<void> {
   const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
   const schemaIdent = quoteIdent(schema);
+  // PgConnection.transaction is asynchronous by design (BEGIN … awaited statements … COMMIT on one pooled
+  // connection, or PGlite's exclusive transaction); the no-async-callback rule is better-sqlite3's.
   await connection.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
     await tx.query(`CREATE SCHEMA IF NOT EXISTS ${schemaIdent}`);
