@@ -22,7 +22,8 @@ export const RESEQUENCE = `CASE WHEN seq < 0 THEN -@seq ELSE @seq END`;
  * dependent) has an edge to it. One probe of job_dependencies_child; the settle path only resolves
  * parents when it is 1.
  */
-export const LINKED = `EXISTS (SELECT 1 FROM job_dependencies d WHERE d.child_queue = jobs.queue AND d.child_id = jobs.job_id) AS linked`;
+export const HAS_DEPENDENT_EDGE = `EXISTS (SELECT 1 FROM job_dependencies d WHERE d.child_queue = jobs.queue AND d.child_id = jobs.job_id)`;
+export const LINKED = `${HAS_DEPENDENT_EDGE} AS linked`;
 /** Conditions a worker write on its claimed job: named params @queue, @id, @token. */
 export const LOCK_FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
 export const UNLOCKED = `lock_token = NULL, locked_until = NULL`;

@@ -7,22 +7,13 @@ import type { FinishedTimes, SqliteMetricsRecorder } from './sqlite-metrics-reco
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';
+import { retentionSlack } from '../retention-slack.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
 
 /** At most this many finished jobs are deleted by one age-retention pass (bounded work per commit). */
 const AGE_TRIM_BATCH = 1000;
 
-/**
- * Count retention trims in batches: `count: n` keeps the newest n finished jobs, and lets up to
- * n/10 (at most 100) more accumulate before deleting the excess in one statement. Deleting the oldest job
- * on every completion rewrote the same old pages of the row tree and five indexes in every commit
- * (W3: retention was 17 % of the CPU, and ~6 of the ~20 WAL pages of a job's commit). Below n = 10 the
- * slack is 0 and the trim is exact, as before.
- */
-export function retentionSlack(count: number): number {
-  return Math.min(100, Math.floor(count / 10));
-}
 
 const FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
 const UNLOCK = `lock_token = NULL, locked_until = NULL`;

@@ -3,13 +3,13 @@ import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../..
 import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
 import type { FinishedTimes } from '../drizzle/sqlite-metrics-recorder.js';
 import { toJobRecord, type JobRow } from '../drizzle/job-row.mapper.js';
-import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, UNLOCKED, claimParams } from '../drizzle/sql-fragments.js';
+import { CLAIM_SET, FINISHED, HAS_DEPENDENT_EDGE, READY, READY_STATE_OF_ROW, UNLOCKED, claimParams } from '../drizzle/sql-fragments.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { PgStore } from './pg-store.js';
 import { pgSql, type PgStatement } from './pg-statement.js';
 import { PG_RESEQUENCE, type PgQueueCounters } from './pg-queue-counters.js';
 import type { PgMetricsRecorder } from './pg-metrics-recorder.js';
-import { retentionSlack } from '../drizzle/sqlite-job-lifecycle.js';
+import { retentionSlack } from '../retention-slack.js';
 import { PgDeadLetters } from './pg-dead-letters.js';
 import { PgDependencyResolver } from './pg-dependency-resolver.js';
 
@@ -19,7 +19,7 @@ const AGE_TRIM_BATCH = 1000;
 /** What a finishing statement returns per job: which lock it was, LINKED, and the times the metrics need. */
 // jobs.dependents: set by a dependsOn attach this statement may have waited for (its edge is not in the
 // EXISTS probe's snapshot); see jobs.table.ts.
-const PG_LINKED = LINKED.replace(/^EXISTS/, '(jobs.dependents > 0 OR EXISTS').replace(/ AS linked$/, ') AS linked');
+const PG_LINKED = `(jobs.dependents > 0 OR ${HAS_DEPENDENT_EDGE}) AS linked`;
 const FINISHED_ROW = `jobs.queue, jobs.job_id AS id, ${PG_LINKED}, jobs.timestamp, jobs.delay, jobs.processed_on`;
 type Finished = { queue: string; id: string; linked: boolean } & FinishedTimes;
 
