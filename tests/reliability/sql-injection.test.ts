@@ -80,7 +80,7 @@ describe('SQL-looking input is data, never SQL', () => {
       'where', 'placeholders', 'stateOrder', 'dir', 'timeColumn', 'stateTerm', 'i', 'synchronous',
       'inList', 'orderColumn(wanted)', 'schemaIdent', 'selectList',
     ]);
-    const quotedIdentifier = /^quoteIdent\([\w.]+\)$|^[\w.]+\.map\(quoteIdent\)\.join\(', '\)$/;
+    const quotedIdentifier = /^quoteIdent\([\w.]+\)$|^[\w.]+(\.map\(\(\w+\) => \w+\.name\))?\.map\(quoteIdent\)\.join\(', '\)$/;
     const root = fileURLToPath(new URL('../../src_refactored/infrastructure', import.meta.url));
     const files: string[] = [];
     const walk = (dir: string) =>

@@ -77,7 +77,7 @@ export class SqliteToPostgresCopier {
         await target.finish();
       });
       // Fresh planner statistics: without them the first claims plan as if the tables were empty.
-      await this.store.connection.query(`ANALYZE ${COPY_PLAN.map((t) => quoteIdent(t.name)).join(', ')}, finished_counts`);
+      await this.store.connection.query(`ANALYZE ${COPY_PLAN.map((t) => t.name).map(quoteIdent).join(', ')}, finished_counts`);
       return { rows, total: copied, queues, nulReplaced: this.nulReplaced };
     } finally {
       reader.close();
