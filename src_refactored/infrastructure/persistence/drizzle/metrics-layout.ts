@@ -22,3 +22,33 @@ export function bucketOf(ms: number): number {
 export function minuteOf(epochMs: number): number {
   return Math.floor(epochMs / 60_000);
 }
+
+/** Per-minute rows are kept this many minutes (one week, BullMQ's MetricsTime.ONE_WEEK). */
+export const METRICS_RETENTION_MINUTES = 7 * 24 * 60;
+
+/** What the metrics need of a finished job, returned by the statement that finished it. */
+export interface FinishedTimes {
+  timestamp: number;
+  delay: number;
+  processed_on: number | null;
+}
+
+/**
+ * The (kind, minute, amount) rows one finished job adds to: its minute and the all-time total, and when
+ * its times are known the processing and wait histograms and sums. `times` is undefined for a job failed
+ * by the stalled sweep. Both adapters' recorders aggregate these per transaction.
+ */
+export function finishedObservations(
+  kind: 'completed' | 'failed',
+  times: FinishedTimes | undefined,
+  now: number,
+): [kind: string, minute: number, amount: number][] {
+  const rows: [string, number, number][] = [[kind, minuteOf(now), 1], [kind, ALL_TIME, 1]];
+  if (times === undefined || times.processed_on === null) return rows;
+  const processing = Math.max(0, now - times.processed_on);
+  const wait = Math.max(0, times.processed_on - (times.timestamp + times.delay));
+  for (const [name, ms] of [['processing', processing], ['wait', wait]] as const) {
+    rows.push([`${name}_ms_bucket`, bucketOf(ms), 1], [`${name}_ms_sum`, ALL_TIME, ms]);
+  }
+  return rows;
+}

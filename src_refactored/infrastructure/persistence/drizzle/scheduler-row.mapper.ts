@@ -1,3 +1,4 @@
+import type { PayloadCodec } from '../codec/payload-codec.js';
 import type { JobTemplate, SchedulerRecord } from '../../../core/application/ports/job-scheduler-repository.port.js';
 import type { RepeatSpec } from '../../../core/domain/schedule/repeat-schedule.js';
 
@@ -63,4 +64,13 @@ export function toRow(record: SchedulerRecord): SchedulerRow {
 export function sameDefinition(a: SchedulerRow, b: SchedulerRow): boolean {
   const keys = ['pattern', 'every', 'tz', 'limit', 'start_date', 'end_date', 'immediately', 'template'] as const;
   return keys.every((k) => a[k] === b[k]);
+}
+
+/** The template holds job data: it is stored through the payload codec (encrypted when the store is). */
+export function decodeTemplate(row: SchedulerRow | undefined, codec: PayloadCodec): SchedulerRow | undefined {
+  return row === undefined ? undefined : { ...row, template: codec.decode('data', row.template) };
+}
+
+export function encodeTemplate(row: SchedulerRow, codec: PayloadCodec): SchedulerRow {
+  return { ...row, template: codec.encode('data', row.template) };
 }

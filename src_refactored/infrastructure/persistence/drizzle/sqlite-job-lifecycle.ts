@@ -3,7 +3,8 @@ import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../..
 import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
-import type { FinishedTimes, SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
+import type { SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
+import type { FinishedTimes } from './metrics-layout.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';

@@ -15,7 +15,7 @@ import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
-import { MAX_SLOT_SKIPS, PENDING, PENDING_STATES, sameDefinition, toRecord, toRow, type SchedulerRow } from './scheduler-row.mapper.js';
+import { MAX_SLOT_SKIPS, PENDING, PENDING_STATES, sameDefinition, toRecord, toRow, decodeTemplate, encodeTemplate, type SchedulerRow } from './scheduler-row.mapper.js';
 
 /**
  * Job schedulers on the `job_schedulers` table. Besides the port it offers `afterClaim`, which the job
@@ -74,7 +74,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
 
   upsert(queue: string, id: string, repeat: RepeatSpec, template: JobTemplate, now: number): Promise<UpsertOutcome> {
     return this.tx.write(() => {
-      const existing = this.decoded(this.s.get.get(queue, id));
+      const existing = decodeTemplate(this.s.get.get(queue, id), this.codec);
       const base: SchedulerRecord = {
         queue,
         id,
@@ -92,7 +92,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
       const replaced = pendingId !== null && this.s.removePending.run(queue, pendingId).changes > 0 ? pendingId : null;
       const made = this.createIteration(base, this.planner.first(base, now), now);
       const scheduler = { ...base, nextRun: made?.slot ?? null, iterationCount: base.iterationCount + (made ? 1 : 0) };
-      this.s.upsert.run(this.encoded(toRow(scheduler)));
+      this.s.upsert.run(encodeTemplate(toRow(scheduler), this.codec));
       return { scheduler, job: made?.job ?? null, created: made !== null, replaced };
     });
   }
@@ -103,7 +103,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
       const schedulerId = record.opts.repeatJobKey;
       if (schedulerId === undefined) continue;
       const slot = slotOfRepeatJob(record.id);
-      const row = this.decoded(this.s.get.get(record.queue, schedulerId));
+      const row = decodeTemplate(this.s.get.get(record.queue, schedulerId), this.codec);
       if (slot === null || row === undefined || row.next_run !== slot) continue;
       const scheduler = toRecord(row);
       const made = this.createIteration(scheduler, this.planner.next(scheduler, slot, now), now);
@@ -121,7 +121,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
     return this.tx.write(() => {
       const created: JobRecord[] = [];
       for (const raw of this.s.orphans.all()) {
-        const row = this.decoded(raw)!;
+        const row = decodeTemplate(raw, this.codec)!;
         const scheduler = toRecord(row);
         const made = this.createIteration(scheduler, this.planner.next(scheduler, row.next_run!, now), now);
         this.s.advance.run({ queue: row.queue, id: row.id, slot: row.next_run!, next: made?.slot ?? null, made: made ? 1 : 0 });
@@ -144,18 +144,9 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
     return null;
   }
 
-  /** The template holds job data: it is stored through the payload codec (encrypted when the store is). */
-  private decoded(row: SchedulerRow | undefined): SchedulerRow | undefined {
-    return row === undefined ? undefined : { ...row, template: this.codec.decode('data', row.template) };
-  }
-
-  private encoded(row: SchedulerRow): SchedulerRow {
-    return { ...row, template: this.codec.encode('data', row.template) };
-  }
-
   get(queue: string, id: string): Promise<SchedulerRecord | null> {
     return this.tx.read(() => {
-      const row = this.decoded(this.s.get.get(queue, id));
+      const row = decodeTemplate(this.s.get.get(queue, id), this.codec);
       return row === undefined ? null : toRecord(row);
     });
   }
@@ -163,7 +154,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
   list(queue: string, start: number, end: number, asc: boolean): Promise<SchedulerRecord[]> {
     return this.tx.read(() => {
       const limit = end < 0 ? -1 : Math.max(0, end - start + 1);
-      return (asc ? this.s.listAsc : this.s.listDesc).all(queue, limit, Math.max(0, start)).map((r) => toRecord(this.decoded(r)!));
+      return (asc ? this.s.listAsc : this.s.listDesc).all(queue, limit, Math.max(0, start)).map((r) => toRecord(decodeTemplate(r, this.codec)!));
     });
   }
 

@@ -1,14 +1,6 @@
 import type { SqliteDb } from './sqlite-database.js';
-import { ALL_TIME, bucketOf, minuteOf } from './metrics-layout.js';
+import { finishedObservations, METRICS_RETENTION_MINUTES, type FinishedTimes } from './metrics-layout.js';
 
-/** Per-minute rows are kept this many minutes (one week, BullMQ's MetricsTime.ONE_WEEK). */
-export const METRICS_RETENTION_MINUTES = 7 * 24 * 60;
-
-export interface FinishedTimes {
-  timestamp: number;
-  delay: number;
-  processed_on: number | null;
-}
 
 /**
  * Collects the completions and failures of one settle transaction and writes them, in that same
@@ -33,15 +25,7 @@ export class SqliteMetricsRecorder {
 
   /** One job finished (`times` undefined when unknown, e.g. a stalled job failed by the sweep). */
   observe(queue: string, kind: 'completed' | 'failed', times: FinishedTimes | undefined, now: number): void {
-    this.add(queue, kind, minuteOf(now), 1);
-    this.add(queue, kind, ALL_TIME, 1);
-    if (times === undefined || times.processed_on === null) return;
-    const processing = Math.max(0, now - times.processed_on);
-    const wait = Math.max(0, times.processed_on - (times.timestamp + times.delay));
-    for (const [name, ms] of [['processing', processing], ['wait', wait]] as const) {
-      this.add(queue, `${name}_ms_bucket`, bucketOf(ms), 1);
-      this.add(queue, `${name}_ms_sum`, ALL_TIME, ms);
-    }
+    for (const [k, minute, amount] of finishedObservations(kind, times, now)) this.add(queue, k, minute, amount);
   }
 
   /** Forgets observations of a transaction that failed before its flush (called as a settle starts). */

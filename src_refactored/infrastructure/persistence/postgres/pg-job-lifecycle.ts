@@ -1,7 +1,7 @@
 import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
 import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../../core/application/ports/job-record.js';
 import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
-import type { FinishedTimes } from '../drizzle/sqlite-metrics-recorder.js';
+import type { FinishedTimes } from '../drizzle/metrics-layout.js';
 import { toJobRecord, type JobRow } from '../drizzle/job-row.mapper.js';
 import { CLAIM_SET, FINISHED, HAS_DEPENDENT_EDGE, READY, READY_STATE_OF_ROW, UNLOCKED, claimParams } from '../drizzle/sql-fragments.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';

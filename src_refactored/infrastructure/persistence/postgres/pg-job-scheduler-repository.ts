@@ -11,7 +11,7 @@ import { repeatJobId, slotOfRepeatJob } from '../../../core/application/services
 import type { RepeatSpec } from '../../../core/domain/schedule/repeat-schedule.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from '../drizzle/job-row.mapper.js';
-import { MAX_SLOT_SKIPS, PENDING, PENDING_STATES, sameDefinition, toRecord, toRow, type SchedulerRow } from '../drizzle/scheduler-row.mapper.js';
+import { MAX_SLOT_SKIPS, PENDING, PENDING_STATES, sameDefinition, toRecord, toRow, decodeTemplate, encodeTemplate, type SchedulerRow } from '../drizzle/scheduler-row.mapper.js';
 import { PgJobWriter } from './pg-job-writer.js';
 import { PgQueueCounters } from './pg-queue-counters.js';
 import { pgSql } from './pg-statement.js';
@@ -132,7 +132,7 @@ export class PgJobSchedulerRepository implements IJobSchedulerRepository {
       }
       const made = await this.createIteration(base, this.planner.first(base, now), now);
       const scheduler = { ...base, nextRun: made?.slot ?? null, iterationCount: base.iterationCount + (made ? 1 : 0) };
-      await this.s.upsert.run(ex, { ...this.encoded(toRow(scheduler)) });
+      await this.s.upsert.run(ex, { ...encodeTemplate(toRow(scheduler), this.codec) });
       return { scheduler, job: made?.job ?? null, created: made !== null, replaced };
     });
   }
@@ -148,13 +148,13 @@ export class PgJobSchedulerRepository implements IJobSchedulerRepository {
       const pending = guess === null ? undefined : await this.s.lockPending.get(ex, { queue, jobId: repeatJobId(id, guess) });
       const row = await this.s.getLocked.get(ex, { queue, id });
       const nextRun = row?.next_run ?? null;
-      if (nextRun === guess) return { row: this.decoded(row), pending };
+      if (nextRun === guess) return { row: decodeTemplate(row, this.codec), pending };
       guess = nextRun;
       // Past the bound (a scheduler claimed over and over meanwhile), lock the job under the scheduler's lock:
       // correct, at worst a deadlock with a claim, which PostgreSQL breaks and the transactor retries.
       if (round >= LOCK_ROUNDS) {
         const late = guess === null ? undefined : await this.s.lockPending.get(ex, { queue, jobId: repeatJobId(id, guess) });
-        return { row: this.decoded(row), pending: late };
+        return { row: decodeTemplate(row, this.codec), pending: late };
       }
     }
   }
@@ -168,7 +168,7 @@ export class PgJobSchedulerRepository implements IJobSchedulerRepository {
       const slot = slotOfRepeatJob(record.id);
       if (slot === null) continue;
       // Locked: an upsert or another claim of this scheduler (another process) waits for this one.
-      const row = this.decoded(await this.s.getLocked.get(ex, { queue: record.queue, id: schedulerId }));
+      const row = decodeTemplate(await this.s.getLocked.get(ex, { queue: record.queue, id: schedulerId }), this.codec);
       if (row === undefined || row.next_run !== slot) continue;
       await this.advance(row, await this.createIteration(toRecord(row), this.planner.next(toRecord(row), slot, now), now));
     }
@@ -187,7 +187,7 @@ export class PgJobSchedulerRepository implements IJobSchedulerRepository {
       const created: JobRecord[] = [];
       for (const { queue, id } of candidates) {
         // Re-checked under the row lock: another process may have repaired or advanced it meanwhile.
-        const row = this.decoded(await this.s.getLocked.get(ex, { queue, id }));
+        const row = decodeTemplate(await this.s.getLocked.get(ex, { queue, id }), this.codec);
         if (row === undefined || (await this.s.stillOrphan.get(ex, { queue, id })) === undefined) continue;
         const scheduler = toRecord(row);
         const made = await this.createIteration(scheduler, this.planner.next(scheduler, row.next_run!, now), now);
@@ -219,18 +219,9 @@ export class PgJobSchedulerRepository implements IJobSchedulerRepository {
     return null;
   }
 
-  /** The template holds job data: it is stored through the payload codec (encrypted when the store is). */
-  private decoded(row: SchedulerRow | undefined): SchedulerRow | undefined {
-    return row === undefined ? undefined : { ...row, template: this.codec.decode('data', row.template) };
-  }
-
-  private encoded(row: SchedulerRow): SchedulerRow {
-    return { ...row, template: this.codec.encode('data', row.template) };
-  }
-
   get(queue: string, id: string): Promise<SchedulerRecord | null> {
     return this.store.tx.read(async () => {
-      const row = this.decoded(await this.s.get.get(this.store.tx.ex, { queue, id }));
+      const row = decodeTemplate(await this.s.get.get(this.store.tx.ex, { queue, id }), this.codec);
       return row === undefined ? null : toRecord(row);
     });
   }
@@ -240,7 +231,7 @@ export class PgJobSchedulerRepository implements IJobSchedulerRepository {
       // LIMIT NULL: all (end -1).
       const limit = end < 0 ? null : Math.max(0, end - start + 1);
       const rows = await (asc ? this.s.listAsc : this.s.listDesc).all(this.store.tx.ex, { queue, limit, offset: Math.max(0, start) });
-      return rows.map((r) => toRecord(this.decoded(r)!));
+      return rows.map((r) => toRecord(decodeTemplate(r, this.codec)!));
     });
   }
 

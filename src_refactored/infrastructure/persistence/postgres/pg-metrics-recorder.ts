@@ -1,8 +1,7 @@
 import type { PgExecutor } from './pg-connection.js';
 import type { PgStore } from './pg-store.js';
 import { pgSql } from './pg-statement.js';
-import { ALL_TIME, bucketOf, minuteOf } from '../drizzle/metrics-layout.js';
-import { METRICS_RETENTION_MINUTES, type FinishedTimes } from '../drizzle/sqlite-metrics-recorder.js';
+import { finishedObservations, METRICS_RETENTION_MINUTES, type FinishedTimes } from '../drizzle/metrics-layout.js';
 
 interface Pending {
   queue: string;
@@ -41,15 +40,7 @@ export class PgMetricsRecorder {
 
   /** One job finished (`times` undefined when unknown, e.g. a stalled job failed by the sweep). */
   observe(queue: string, kind: 'completed' | 'failed', times: FinishedTimes | undefined, now: number): void {
-    this.add(queue, kind, minuteOf(now), 1);
-    this.add(queue, kind, ALL_TIME, 1);
-    if (times === undefined || times.processed_on === null) return;
-    const processing = Math.max(0, now - times.processed_on);
-    const wait = Math.max(0, times.processed_on - (times.timestamp + times.delay));
-    for (const [name, ms] of [['processing', processing], ['wait', wait]] as const) {
-      this.add(queue, `${name}_ms_bucket`, bucketOf(ms), 1);
-      this.add(queue, `${name}_ms_sum`, ALL_TIME, ms);
-    }
+    for (const [k, minute, amount] of finishedObservations(kind, times, now)) this.add(queue, k, minute, amount);
   }
 
   /** Forgets what this transaction observed so far. */
