@@ -95,8 +95,9 @@ describe('engines and connections', () => {
     await qa.add('only-in-a', {});
     const seenB: string[] = [];
     const wb = new Worker('same-name', async (job) => void seenB.push(job.name), { connection: b });
+    const settled = nextEvent(wb, 'completed'); // listen before the call: the worker may finish before it returns
     await qb.add('only-in-b', {});
-    await nextEvent(wb, 'completed');
+    await settled;
     expect(seenB).toEqual(['only-in-b']);
     expect(await qa.getJobCounts('waiting', 'completed')).toEqual({ waiting: 1, completed: 0 });
     await a.close();

@@ -19,8 +19,9 @@ describe('queue management', () => {
     for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
     expect(seen).toEqual([]);
     expect(await queue.getJobCounts('waiting', 'paused')).toEqual({ waiting: 1, paused: 1 });
+    const settled = nextEvent(worker, 'completed'); // listen before the call: the worker may finish before it returns
     await queue.resume();
-    await nextEvent(worker, 'completed');
+    await settled;
     expect(seen).toEqual(['1']);
     await worker.close();
   });
@@ -43,8 +44,9 @@ describe('queue management', () => {
     await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: `j${i}`, data: i })));
     while ((await queue.getJobCounts('completed')).completed < 5) await nextEvent(worker, 'completed');
     clock.advance(10_000);
+    const settled = nextEvent(worker, 'completed'); // listen before the call: the worker may finish before it returns
     await queue.add('fresh', {});
-    await nextEvent(worker, 'completed');
+    await settled;
     const removed = await queue.clean(5_000, 3, 'completed');
     expect(removed).toHaveLength(3);
     expect((await queue.getJobCounts('completed')).completed).toBe(3);
@@ -64,14 +66,16 @@ describe('queue management', () => {
     await queue.addBulk([{ name: 'a', data: 1 }, { name: 'b', data: 2 }]);
     while ((await queue.getJobCounts('failed')).failed < 2) await nextEvent(worker, 'failed');
     fail = false;
+    const drained = nextEvent(worker, 'drained'); // listen before the call: the worker may finish before it returns
     await queue.retryJobs({ state: 'failed' });
-    await nextEvent(worker, 'drained');
+    await drained;
     expect(await queue.getJobCounts('completed', 'failed')).toEqual({ completed: 2, failed: 0 });
 
     const delayed = await queue.add('later', {}, { delay: 60_000 });
     expect(await delayed.getState()).toBe('delayed');
+    const promoted = nextEvent(worker, 'completed'); // listen before the call: the worker may finish before it returns
     await queue.promoteJobs();
-    await nextEvent(worker, 'completed');
+    await promoted;
     expect(await delayed.getState()).toBe('completed');
     await worker.close();
   });

@@ -22,8 +22,9 @@ describe('retention as jobs finish', () => {
     fixture = await openEngine('memory');
     const queue = new Queue('r1', { connection: fixture.engine });
     const worker = new Worker('r1', async () => 'ok', { connection: fixture.engine, removeOnComplete: true });
+    const settled = nextEvent(worker, 'completed'); // listen before the call: the worker may finish before it returns
     await queue.add('kept', {}, { removeOnComplete: false });
-    await nextEvent(worker, 'completed');
+    await settled;
     await runAll(queue, worker, 3);
     const jobs = await queue.getJobs(['completed']);
     expect(jobs.map((j) => j.name)).toEqual(['kept']);
@@ -50,8 +51,9 @@ describe('retention as jobs finish', () => {
     const worker = new Worker('r3', async () => 'ok', { connection: fixture.engine });
     await runAll(queue, worker, 2);
     clock.advance(61_000);
+    const settled = nextEvent(worker, 'completed'); // listen before the call: the worker may finish before it returns
     await queue.add('later', {});
-    await nextEvent(worker, 'completed');
+    await settled;
     expect((await queue.getJobs(['completed'])).map((j) => j.name)).toEqual(['later']);
     await worker.close();
   });
@@ -99,8 +101,9 @@ describe('waking idle workers', () => {
     const worker = new Worker('ev', async () => 1, { connection: engine, concurrency: 3 });
     const events: string[] = [];
     for (const e of ['active', 'completed', 'drained', 'closed']) worker.on(e, () => events.push(e));
+    const settled = nextEvent(worker, 'drained'); // listen before the call: the worker may finish before it returns
     await queue.addBulk([{ name: 'a', data: 1 }, { name: 'b', data: 2 }]);
-    await nextEvent(worker, 'drained');
+    await settled;
     await worker.close();
     expect(events.filter((e) => e === 'active')).toHaveLength(2);
     expect(events.filter((e) => e === 'completed')).toHaveLength(2);

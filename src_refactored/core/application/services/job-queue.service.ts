@@ -165,7 +165,7 @@ export class JobQueueService {
   /** Retries finished jobs in batches of `count` until none is left (as BullMQ's retryJobs). */
   async retryJobs(queue: string, state: 'failed' | 'completed', count: number, timestamp?: number): Promise<void> {
     const until = timestamp ?? this.clock.now();
-    while ((await this.jobs.retryJobs(queue, state, count, until)) > 0) this.signal.notify(queue);
+    await this.inBatches(queue, count, () => this.jobs.retryJobs(queue, state, count, until));
   }
 
   async retryJob(queue: string, id: string, state: 'failed' | 'completed', resetAttemptsMade: boolean): Promise<void> {
@@ -179,7 +179,19 @@ export class JobQueueService {
   }
 
   async promoteJobs(queue: string, count: number): Promise<void> {
-    while ((await this.jobs.promoteJobs(queue, count)) > 0) this.signal.notify(queue);
+    await this.inBatches(queue, count, () => this.jobs.promoteJobs(queue, count));
+  }
+
+  /**
+   * Repeats a bounded batch until one comes back short: a short batch means nothing matched is left, so
+   * the empty confirming batch (one more transaction, several round trips on PostgreSQL) is skipped.
+   */
+  private async inBatches(queue: string, count: number, batch: () => Promise<number>): Promise<void> {
+    let moved: number;
+    do {
+      moved = await batch();
+      if (moved > 0) this.signal.notify(queue);
+    } while (moved >= count);
   }
 
   async promote(queue: string, id: string): Promise<void> {
