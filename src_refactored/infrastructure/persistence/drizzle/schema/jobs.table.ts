@@ -54,11 +54,13 @@ export const jobs = sqliteTable(
     // The claim reads this index in order and stops after LIMIT rows: no sort, cost independent of size.
     index('jobs_ready').on(t.queue, t.priority, t.seq).where(sql`state IN ('waiting', 'prioritized')`),
     index('jobs_delayed').on(t.queue, t.runAt, t.seq).where(sql`state = 'delayed'`),
-    index('jobs_active').on(t.lockedUntil).where(sql`state = 'active'`),
     // Group-aware claims read a group's next job here; ungrouped jobs never enter it (no cost without groups).
     index('jobs_ready_group')
       .on(t.queue, t.groupId, t.priority, t.seq)
       .where(sql`state IN ('waiting', 'prioritized') AND group_id IS NOT NULL`),
+    // Every active job of a queue: global and group concurrency counts, and the stalled sweep, which reads
+    // locked_until from the rows (at most the workers' total concurrency). No index on locked_until: it
+    // changed on every claim, completion and lock renewal and no query read it (issue 6: SQLite migration 0007, PostgreSQL 0005).
     index('jobs_active_queue').on(t.queue, t.groupId).where(sql`state = 'active'`),
     index('jobs_finished').on(t.queue, t.state, t.finishedOn).where(sql`state IN ('completed', 'failed')`),
     index('jobs_waiting_children').on(t.queue, t.seq).where(sql`state = 'waiting-children'`),

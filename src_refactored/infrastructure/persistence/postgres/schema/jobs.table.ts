@@ -57,10 +57,12 @@ export const jobs = pgTable(
     // The claim reads this index in order and stops at the first unlocked row (FOR UPDATE SKIP LOCKED).
     index('jobs_ready').on(t.queue, t.priority, t.seq).where(sql`state IN ('waiting', 'prioritized')`),
     index('jobs_delayed').on(t.queue, t.runAt, t.seq).where(sql`state = 'delayed'`),
-    index('jobs_active').on(t.lockedUntil).where(sql`state = 'active'`),
     index('jobs_ready_group')
       .on(t.queue, t.groupId, t.priority, t.seq)
       .where(sql`state IN ('waiting', 'prioritized') AND group_id IS NOT NULL`),
+    // Every active job of a queue: global and group concurrency counts, and the stalled sweep, which reads
+    // locked_until from the rows (at most the workers' total concurrency). No index on locked_until: it
+    // changed on every claim, completion and lock renewal and no query read it (issue 6: SQLite migration 0007, PostgreSQL 0005).
     index('jobs_active_queue').on(t.queue, t.groupId).where(sql`state = 'active'`),
     index('jobs_finished').on(t.queue, t.state, t.finishedOn).where(sql`state IN ('completed', 'failed')`),
     index('jobs_waiting_children').on(t.queue, t.seq).where(sql`state = 'waiting-children'`),
