@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import type { ContainerModule } from 'inversify';
 import type { EncryptionCodec } from '../../infrastructure/persistence/codec/encryption-codec.js';
+import { SqliteCheckpointer } from '../../infrastructure/persistence/drizzle/sqlite-checkpointer.js';
 import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
 import { SqlitePayloadRewriter } from '../../infrastructure/persistence/drizzle/sqlite-payload-rewriter.js';
 import { PgPayloadRewriter } from '../../infrastructure/persistence/postgres/pg-payload-rewriter.js';
@@ -27,12 +28,18 @@ class SqliteEngineStore implements EngineStore {
   readonly backend = 'sqlite' as const;
   readonly label: string;
   readonly ready = Promise.resolve();
+  /** Copies the WAL back on its own thread (a file store; ':memory:' has no WAL). */
+  private readonly checkpointer: SqliteCheckpointer | undefined;
 
   constructor(
     readonly sqlite: SqliteDb,
     path: string,
+    options: ParsedEngineOptions,
   ) {
     this.label = path === ':memory:' ? ':memory:' : resolve(path);
+    if (path !== ':memory:') {
+      this.checkpointer = new SqliteCheckpointer(sqlite, { durability: options.durability, busyTimeoutMs: options.busyTimeout });
+    }
   }
 
   module(context: InfrastructureContext): ContainerModule {
@@ -44,6 +51,8 @@ class SqliteEngineStore implements EngineStore {
   }
 
   async close(): Promise<void> {
+    await this.checkpointer?.stop();
+    // The last connection to close checkpoints what is left and removes the WAL file.
     this.sqlite.close();
   }
 }
@@ -84,5 +93,5 @@ export function openEngineStore(options: ParsedEngineOptions): EngineStore {
     busyTimeoutMs: options.busyTimeout,
     secureDelete: options.encryption !== undefined,
   });
-  return new SqliteEngineStore(db, path);
+  return new SqliteEngineStore(db, path, options);
 }
