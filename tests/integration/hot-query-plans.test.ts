@@ -27,7 +27,7 @@ describe('hot-path query plans', () => {
   let statements: Record<string, Statement>;
   beforeEach(() => {
     db = openSqliteDatabase(':memory:');
-    const lifecycle = new SqliteJobLifecycle(db, new SqliteQueueCounters(db), plainCodec, new SqliteMetricsRecorder(db));
+    const lifecycle = new SqliteJobLifecycle(db, new SqliteQueueCounters(db), plainCodec, SqliteMetricsRecorder.of(db));
     // The lifecycle's prepared statements (private by design; the test reads their SQL text).
     statements = (lifecycle as unknown as { s: Record<string, Statement> }).s;
   });

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { Registry } from 'prom-client';
 import { Queue, ValidationError, Worker, registerPrometheusMetrics } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { openEngine, until } from '../support/engine-fixture.js';
+import { openEngine, openSameStore, until } from '../support/engine-fixture.js';
 import { parsePrometheusText } from '../support/prometheus-text-parser.js';
 
 describe('metrics', () => {
@@ -12,7 +12,7 @@ describe('metrics', () => {
   });
 
   async function run(clock: FakeClock) {
-    const { engine, close } = await openEngine('wal-file', { clock });
+    const { engine, close, path } = await openEngine('wal-file', { clock });
     const queue = new Queue('m"q', { connection: engine });
     cleanups.push(close, () => queue.close());
     const worker = new Worker('m"q', async (job) => {
@@ -22,7 +22,7 @@ describe('metrics', () => {
       return null;
     }, { connection: engine, concurrency: 1 });
     cleanups.push(() => worker.close());
-    return { engine, queue, worker };
+    return { engine, queue, worker, path };
   }
 
   it('counts completed and failed jobs per minute, newest minute first (getMetrics)', async () => {
@@ -42,6 +42,23 @@ describe('metrics', () => {
     const failed = await queue.getMetrics('failed');
     expect(failed.data.at(-1)).toBe(1);
     expect(failed.meta.count).toBe(1);
+  });
+
+  it("another engine on the store sees a process's figures within about a second, and all of them once it closed", async () => {
+    const clock = new FakeClock(Date.UTC(2026, 0, 1, 12, 0, 30));
+    const { engine, queue, path } = await run(clock);
+    await queue.addBulk([{ name: 'a', data: {} }, { name: 'a', data: {} }]);
+    await until(async () => (await queue.getJobCounts('completed')).completed === 2);
+    const other = await openSameStore(path);
+    cleanups.push(() => other.close());
+    const elsewhere = new Queue('m"q', { connection: other });
+    // SQLite writes a process's observations at most a second after they commit (a write-behind buffer);
+    // PostgreSQL writes them with each step. Either way they arrive without any further job.
+    await until(async () => (await elsewhere.getMetrics('completed')).meta.count === 2, 5_000);
+    await queue.add('a', {});
+    await until(async () => (await queue.getJobCounts('completed')).completed === 3);
+    await engine.close(); // writes what this process still holds
+    expect((await elsewhere.getMetrics('completed')).meta.count).toBe(3);
   });
 
   it('exports a Prometheus exposition that a strict text-format parser accepts', async () => {

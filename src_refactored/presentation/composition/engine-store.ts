@@ -3,6 +3,7 @@ import type { ContainerModule } from 'inversify';
 import type { EncryptionCodec } from '../../infrastructure/persistence/codec/encryption-codec.js';
 import { SqliteCheckpointer } from '../../infrastructure/persistence/drizzle/sqlite-checkpointer.js';
 import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
+import { SqliteMetricsRecorder } from '../../infrastructure/persistence/drizzle/sqlite-metrics-recorder.js';
 import { SqlitePayloadRewriter } from '../../infrastructure/persistence/drizzle/sqlite-payload-rewriter.js';
 import { PgPayloadRewriter } from '../../infrastructure/persistence/postgres/pg-payload-rewriter.js';
 import { PgStore } from '../../infrastructure/persistence/postgres/pg-store.js';
@@ -51,6 +52,7 @@ class SqliteEngineStore implements EngineStore {
   }
 
   async close(): Promise<void> {
+    SqliteMetricsRecorder.writeUnwritten(this.sqlite); // the last second's metric observations
     await this.checkpointer?.stop();
     // The last connection to close checkpoints what is left and removes the WAL file.
     this.sqlite.close();

@@ -119,7 +119,6 @@ export class SqliteJobLifecycle {
 
   settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): boolean[] {
     const trims = new Map<string, { queue: string; state: 'completed' | 'failed'; retention: Retention }>();
-    this.metrics.discard();
     const accepted = commands.map((c) => {
       const fence = { queue: c.queue, id: c.id, token: c.token };
       switch (c.kind) {
@@ -157,7 +156,6 @@ export class SqliteJobLifecycle {
     });
     // One trim per (queue, state) per batch: a burst of completions pays for retention once.
     for (const { queue, state, retention } of trims.values()) this.applyRetention(queue, state, retention, now);
-    this.metrics.flush();
     return accepted;
   }
 

@@ -59,7 +59,7 @@ export class SqliteJobRepository implements IJobRepository {
     const counters = new SqliteQueueCounters(db);
     this.tx = new SqliteTransactor(db);
     this.writer = new SqliteJobWriter(db, counters, codec);
-    this.metrics = new SqliteMetricsRecorder(db);
+    this.metrics = SqliteMetricsRecorder.of(db);
     this.lifecycle = new SqliteJobLifecycle(db, counters, codec, this.metrics);
     this.claimer = new SqliteJobClaimer(db, this.lifecycle, new SqliteGroupRotation(db), codec);
     this.queries = new SqliteJobQueries(db, codec);
@@ -209,9 +209,7 @@ export class SqliteJobRepository implements IJobRepository {
 
   /** Jobs failed by the stalled sweep count in the failed metrics, in the sweep's transaction. */
   private countFailures(sweep: StalledSweep, now: number): StalledSweep {
-    this.metrics.discard();
     for (const job of sweep.failed) this.metrics.observe(job.queue, 'failed', undefined, now);
-    this.metrics.flush();
     return sweep;
   }
 
