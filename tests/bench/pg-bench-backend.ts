@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import pg from 'pg';
 import { createQueueEngine, type QueueEngine, type QueueEngineOptions } from '../../src_refactored/index.js';
 import { fillWaitingJobs } from './million-store.js';
 import type { WorkloadSummary } from './bench-report.js';
@@ -60,6 +59,7 @@ export async function withPgEngine<T>(work: (engine: QueueEngine, store: string)
     return await work(engine, store);
   } finally {
     await engine.close();
+    const { default: pg } = await import('pg');
     const admin = new pg.Client({ connectionString: base });
     await admin.connect();
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
@@ -74,6 +74,8 @@ export async function withPgEngine<T>(work: (engine: QueueEngine, store: string)
 export async function fillBenchStore(store: string, queue: string, count: number, now: number): Promise<void> {
   const options = benchEngineOptions(store) as { path?: string; postgres?: { connectionString: string; schema: string } };
   if (options.postgres === undefined) return fillWaitingJobs(store, queue, count, now);
+  // Imported here, not at the top: the SQLite children would carry node-postgres (~10 MB of RSS).
+  const { default: pg } = await import('pg');
   const client = new pg.Client({ connectionString: options.postgres.connectionString });
   await client.connect();
   try {

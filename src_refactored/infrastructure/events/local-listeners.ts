@@ -20,6 +20,11 @@ export class LocalListeners {
     return () => this.all.delete(listener);
   }
 
+  /** Whether an event of `queue` would reach anyone now (an event no one listens to need not be kept). */
+  wants(queue: string): boolean {
+    return this.all.size > 0 || this.byQueue.has(queue);
+  }
+
   deliver(event: Required<QueueEventRecord>): void {
     const set = this.byQueue.get(event.queue);
     for (const listener of [...(set ?? []), ...this.all]) {

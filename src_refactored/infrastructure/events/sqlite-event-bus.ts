@@ -152,7 +152,9 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     if (stored.length === 0) return;
     this.inFlight = [];
     this.stored = [];
-    for (const event of stored) this.toDeliver.push(event);
+    // Only events someone here listens to wait for the end of the turn. A loop of awaited add() or addBulk()
+    // calls never ends its turn: W2 kept all of its 200 000 events (~20 MB at 100 000 jobs) until it returned.
+    for (const event of stored) if (this.listeners.wants(event.queue)) this.toDeliver.push(event);
     this.flushTimer ??= setImmediate(() => this.flushNow());
   }
 
