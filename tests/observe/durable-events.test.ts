@@ -167,4 +167,24 @@ describe('durable QueueEvents', () => {
     expect(Number(ids[0])).toBe(Number(latest) - ids.length + 1);
     await events.close();
   });
+
+  it('never hands out an event id twice: ids keep growing past trimming, across engines and reopening', async () => {
+    const temp = await freshStore('ids.db');
+    cleanups.push(temp.cleanup);
+    const seen: number[] = [];
+    for (const round of [0, 1, 2]) {
+      // maxLen 1: each trim leaves one event per queue, the newest (the next id is max(id) + 1).
+      const engine = await openSameStore(temp.path, { events: { maxLen: 1 } });
+      for (const name of ['a', 'b']) {
+        const queue = new Queue(name, { connection: engine });
+        for (let i = 0; i < 3; i++) await queue.add('x', { round, i });
+        await queue.close();
+        await new Promise((r) => setImmediate(r)); // events are written by the end of the turn
+        seen.push(Number(await engine.eventStream.latestId(name)));
+      }
+      await engine.close();
+    }
+    expect(seen.every((id, i) => i === 0 || id > seen[i - 1]), `ids ${seen.join(' ')}`).toBe(true);
+    expect(new Set(seen).size).toBe(seen.length);
+  });
 });

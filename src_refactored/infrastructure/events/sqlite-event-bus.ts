@@ -65,7 +65,8 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
         `INSERT INTO events (queue, event, job_id, payload, timestamp)
          SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) ORDER BY key`,
       ),
-      // The id of the newest event beyond maxLen: walks events_queue backwards maxLen steps.
+      // The id of the newest event beyond maxLen: walks events_queue backwards maxLen steps. The trim below
+      // deletes up to it, never the newest event: ids are max(id) + 1 (no AUTOINCREMENT, events.table.ts).
       cutoff: db.prepare<[string, number], number>('SELECT id FROM events WHERE queue = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
       trim: db.prepare(
         'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE queue = ? AND id <= ? ORDER BY id LIMIT ?)',
