@@ -154,7 +154,6 @@ describe('durable QueueEvents', () => {
     const queue = new Queue('t', { connection: engine });
     cleanups.push(() => queue.close());
     for (let i = 0; i < 10; i++) await queue.addBulk(Array.from({ length: 50 }, () => ({ name: 'x', data: {} })));
-    await new Promise((r) => setImmediate(r)); // the last batch's events are written at the end of the turn
     const latest = await engine.eventStream.latestId('t');
     const events = new QueueEvents('t', { connection: engine, lastEventId: '0' });
     const ids: string[] = [];
@@ -179,7 +178,6 @@ describe('durable QueueEvents', () => {
         const queue = new Queue(name, { connection: engine });
         for (let i = 0; i < 3; i++) await queue.add('x', { round, i });
         await queue.close();
-        await new Promise((r) => setImmediate(r)); // events are written by the end of the turn
         seen.push(Number(await engine.eventStream.latestId(name)));
       }
       await engine.close();

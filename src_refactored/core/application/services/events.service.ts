@@ -28,11 +28,14 @@ export class EventsService {
     @inject(LOGGER) private readonly logger: Logger,
   ) {}
 
-  latestId(queue: string | null): Promise<string> {
+  /** Newest stored id, counting this process's events published so far (written first: read your writes). */
+  async latestId(queue: string | null): Promise<string> {
+    await this.stream.flush();
     return this.stream.latestId(queue);
   }
 
-  forJob(queue: string, jobId: string): Promise<StoredQueueEvent[]> {
+  async forJob(queue: string, jobId: string): Promise<StoredQueueEvent[]> {
+    await this.stream.flush();
     return this.stream.forJob(queue, jobId);
   }
 
