@@ -50,10 +50,6 @@ export class SqliteChangeFeed implements ChangeFeed, TransactionParticipant {
     this.leaveTransactions = joinTransactions(db, this);
   }
 
-  begin(): void {}
-  beforeCommit(): void {}
-  afterRollback(): void {}
-
   afterCommit(): void {
     this.lastOwnCommit = performance.now();
     if (this.watcher !== undefined) this.pollOnly();

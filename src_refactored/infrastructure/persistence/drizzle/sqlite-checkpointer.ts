@@ -121,10 +121,6 @@ export class SqliteCheckpointer implements TransactionParticipant {
     return Atomics.load(this.signal, DONE);
   }
 
-  begin(): void {}
-  beforeCommit(): void {}
-  afterRollback(): void {}
-
   afterCommit(): void {
     // The thread is woken every WAKE_EVERY commits: a few commits' pages wait for the next round (or the
     // close), and sparse writes (one add, then its pick-up) do not each start two fsyncs.

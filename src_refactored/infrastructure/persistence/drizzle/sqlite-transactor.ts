@@ -58,9 +58,9 @@ export class SqliteTransactor {
   constructor(private readonly db: SqliteDb) {
     this.guard = new SqliteFileGuard(db);
     this.runInTransaction = db.transaction((work: () => unknown) => {
-      for (const p of participantsOf(db)) p.begin();
+      for (const p of participantsOf(db)) p.begin?.();
       const result = work();
-      for (const p of participantsOf(db)) p.beforeCommit();
+      for (const p of participantsOf(db)) p.beforeCommit?.();
       return result;
     });
     this.runAsSavepoint = db.transaction((work: () => unknown) => work());
@@ -75,10 +75,10 @@ export class SqliteTransactor {
     try {
       result = this.runInTransaction.immediate(work) as T;
     } catch (error) {
-      for (const p of participantsOf(this.db)) p.afterRollback();
+      for (const p of participantsOf(this.db)) p.afterRollback?.();
       throw translate(error);
     }
-    for (const p of participantsOf(this.db)) p.afterCommit();
+    for (const p of participantsOf(this.db)) p.afterCommit?.();
     return result;
   }
 

@@ -4,14 +4,16 @@ import type { SqliteDb } from './sqlite-database.js';
  * Work that rides along with every write transaction of one database handle: `beforeCommit` runs
  * inside the transaction after its unit of work, `afterCommit`/`afterRollback` once it has ended.
  * The durable event stream uses it to write the events published during the unit of work (a worker's
- * settle-and-claim) and any still buffered, so a job step costs one commit, not two.
+ * settle-and-claim) and any still buffered, so a job step costs one commit, not two; the metrics recorder
+ * to keep a transaction's observations until it commits; the change feed and the WAL checkpointer only to
+ * hear that a commit happened. Each implements the moments it needs.
  */
 export interface TransactionParticipant {
   /** As the transaction starts, before its unit of work. */
-  begin(): void;
-  beforeCommit(): void;
-  afterCommit(): void;
-  afterRollback(): void;
+  begin?(): void;
+  beforeCommit?(): void;
+  afterCommit?(): void;
+  afterRollback?(): void;
 }
 
 const byDb = new WeakMap<SqliteDb, TransactionParticipant[]>();
