@@ -51,4 +51,4 @@ export { defineJob, createTypedWorker, JobDefinition, type JobDefinitionSpec, ty
 export { JobDataValidationError, type Problem } from './presentation/typed/job-data-validation.error.js';
 export { createTaskTool, type TaskTool, type SubmitResult } from './presentation/recipes/task-tool.js';
 export { createAgentExecutor, AGENT_STAGES, type AgentContext, type AgentSpec, type AgentStage, type AgentExecutor, type AgentJobData } from './presentation/recipes/agent-executor.js';
-export { createJobListView, type JobListView, type JobListSnapshot, type JobListRow, type JobListFilter } from './presentation/recipes/job-list-view.js';
+export { createJobListView, JobListViewClosedError, type JobListView, type JobListSnapshot, type JobListRow, type JobListFilter } from './presentation/recipes/job-list-view.js';

@@ -44,4 +44,23 @@ describe('UI job list view model', () => {
     // Snapshots are plain data: they survive structured cloning (postMessage / Electron IPC).
     expect(structuredClone(live)).toEqual(live);
   });
+
+  it('close waits for the refresh in flight, so the engine can close next; later calls fail with ERR_VIEW_CLOSED', async () => {
+    const temp = await freshStore('ui-close.db');
+    const engine = await openSameStore(temp.path, { idleCheckInterval: 10 });
+    cleanups.push(temp.cleanup);
+    await new Queue('orders', { connection: engine }).add('order', {});
+
+    const view = createJobListView(engine, 'orders');
+    const first = view.refresh();
+    // A second call while one is in flight queues a follow-up query behind it.
+    expect(view.refresh()).toBe(first);
+    await view.close();
+    expect((await first).rows.map((r) => r.id)).toEqual(['1']);
+    // Closing the engine now must leave no query of the view running against it (on PostgreSQL that
+    // query rejected after the pool ended: an unhandled rejection, which fails this run).
+    await engine.close();
+    await expect(view.refresh()).rejects.toMatchObject({ code: 'ERR_VIEW_CLOSED' });
+    await expect(view.nextPage()).rejects.toMatchObject({ code: 'ERR_VIEW_CLOSED' });
+  });
 });

@@ -112,10 +112,17 @@ export class QueueEvents extends EventEmitter {
         }, ttl);
       }
       // The job may have finished before we subscribed.
-      void engine.queues.getJob(this.name, jobId).then((record) => {
-        if (record?.state === 'completed') onCompleted({ returnvalue: record.returnvalue as R });
-        else if (record?.state === 'failed') onFailed({ failedReason: record.failedReason ?? 'failed' });
-      });
+      // A failed read (the engine closed meanwhile) rejects the wait instead of going unhandled.
+      engine.queues.getJob(this.name, jobId).then(
+        (record) => {
+          if (record?.state === 'completed') onCompleted({ returnvalue: record.returnvalue as R });
+          else if (record?.state === 'failed') onFailed({ failedReason: record.failedReason ?? 'failed' });
+        },
+        (error: unknown) => {
+          cleanup();
+          reject(error);
+        },
+      );
     });
   }
 

@@ -2,6 +2,14 @@ import type { JobState } from '../../core/domain/job/job-state.js';
 import type { QueueEngine } from '../composition/queue-engine.js';
 import { QueueEvents } from '../api/queue-events.js';
 import { parseSearchJobs, type SearchJobsOptions } from '../validation/search-jobs.schema.js';
+import { BulliteError } from '../../shared/bullite-error.js';
+
+/** A closed view answers no more calls: its events are gone, so a snapshot could no longer stay live. */
+export class JobListViewClosedError extends BulliteError {
+  constructor() {
+    super('ERR_VIEW_CLOSED', 'The job list view is closed');
+  }
+}
 
 /**
  * Recipe for local UI job lists: a framework-free view model over `searchJobs` (paged, filtered) that
@@ -59,6 +67,7 @@ export function createJobListView(engine: QueueEngine, queueName: string, option
   let version = 0;
   let pending: Promise<JobListSnapshot> | undefined;
   let again = false;
+  let closed = false;
 
   async function load(): Promise<JobListSnapshot> {
     const page = cursors.length - 1;
@@ -92,6 +101,7 @@ export function createJobListView(engine: QueueEngine, queueName: string, option
 
   /** Coalesces a burst of events into one query (at most one in flight, one queued behind it). */
   function refresh(): Promise<JobListSnapshot> {
+    if (closed) return Promise.reject(new JobListViewClosedError());
     if (pending !== undefined) {
       again = true;
       return pending;
@@ -100,13 +110,16 @@ export function createJobListView(engine: QueueEngine, queueName: string, option
       pending = undefined;
       if (again) {
         again = false;
-        void refresh();
+        // Nobody awaits this follow-up: its failure must not become an unhandled rejection.
+        if (!closed) void refresh().catch(() => undefined);
       }
     });
     return pending;
   }
 
-  const onEvent = () => void refresh().catch(() => undefined);
+  const onEvent = () => {
+    if (!closed) void refresh().catch(() => undefined);
+  };
   for (const name of ['added', 'waiting', 'active', 'progress', 'completed', 'failed', 'removed', 'delayed', 'stalled', 'cleaned', 'drained']) {
     events.on(name, onEvent);
   }
@@ -134,8 +147,12 @@ export function createJobListView(engine: QueueEngine, queueName: string, option
       return refresh();
     },
     async close() {
+      if (closed) return;
+      closed = true;
       listeners.clear();
-      await pending?.catch(() => undefined);
+      // Wait out the query in flight and the one queued behind it: the engine may be closed next
+      // (on PostgreSQL a query on a closed pool rejects).
+      while (pending !== undefined) await pending.catch(() => undefined);
       await events.close();
     },
   };
