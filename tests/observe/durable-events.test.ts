@@ -147,6 +147,28 @@ describe('durable QueueEvents', () => {
     await events.close();
   });
 
+  it('resumes from any event id, also one in the middle of a bulk, and pages through more than 500 events', async () => {
+    const temp = await freshStore('mid.db');
+    const engine = await openSameStore(temp.path);
+    cleanups.push(temp.cleanup, () => engine.close());
+    const queue = new Queue('bulk', { connection: engine });
+    cleanups.push(() => queue.close());
+    // One addBulk: its 800 events ('added' + 'waiting' per job) are stored by one commit.
+    await queue.addBulk(Array.from({ length: 400 }, (_, i) => ({ name: 'x', data: { i } })));
+    const latest = Number(await engine.eventStream.latestId('bulk'));
+    for (const back of [799, 555, 1]) {
+      const events = new QueueEvents('bulk', { connection: engine, lastEventId: String(latest - back - 1) });
+      const ids: number[] = [];
+      const jobs: string[] = [];
+      events.on('added', (args, id) => (ids.push(Number(id)), jobs.push(args.jobId)));
+      events.on('waiting', (_args, id) => ids.push(Number(id)));
+      await until(() => ids.at(-1) === latest);
+      await events.close();
+      expect(ids, `resumed ${back + 1} events back`).toEqual(Array.from({ length: back + 1 }, (_, k) => latest - back + k));
+      expect(jobs.at(-1)).toBe('400');
+    }
+  });
+
   it('trims each queue to about maxLen events with bounded work', async () => {
     const temp = await freshStore('t.db');
     const engine = await openSameStore(temp.path, { events: { maxLen: 100 } });

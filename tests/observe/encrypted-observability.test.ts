@@ -29,7 +29,7 @@ describe('observability on an encrypted store', () => {
 
     const raw = new Database(path, { readonly: true });
     cleanups.push(() => void raw.close());
-    const payloads = raw.prepare('SELECT payload FROM events').pluck().all() as string[];
+    const payloads = raw.prepare("SELECT batch FROM events").pluck().all() as string[];
     expect(payloads.length).toBeGreaterThan(0);
     expect(payloads.join('\n')).not.toContain('top-secret-4242');
 

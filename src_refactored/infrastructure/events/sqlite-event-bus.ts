@@ -5,7 +5,8 @@ import type { Logger } from '../../core/application/ports/logger.port.js';
 import type { SqliteDb } from '../persistence/drizzle/sqlite-database.js';
 import { SqliteTransactor } from '../persistence/drizzle/sqlite-transactor.js';
 import { LocalListeners } from './local-listeners.js';
-import { DEFAULT_EVENTS_MAX_LEN, EVENT_COLUMNS, MAX_BUFFERED, toStored, type EventRow } from './stored-event.mapper.js';
+import { DEFAULT_EVENTS_MAX_LEN, MAX_BUFFERED } from './stored-event.mapper.js';
+import { EVENT_BATCH_COLUMNS, encodeBatch, expandBatches, type EventBatchRow, type TimedEvent } from './sqlite-event-batch.mapper.js';
 import { joinTransactions, type TransactionParticipant } from '../persistence/drizzle/transaction-participants.js';
 import { plainCodec, type PayloadCodec } from '../persistence/codec/payload-codec.js';
 
@@ -16,23 +17,27 @@ const BUSY_RETRY_MS = 10;
  * The durable event stream on the `events` table. `publish` only buffers: every event published in one
  * event-loop turn is written by ONE transaction at the end of the turn (setImmediate), so a worker that
  * settles 500 jobs in a turn pays one commit for their ~1 000 events, not 1 000 commits (measured in
- * tests/bench/observe-bench.ts). Events published INSIDE a write transaction of this engine (a worker's
+ * tests/bench/observe-bench.ts). A commit stores each run of consecutive events of one queue as one row
+ * (events.table.ts): W2 (addBulk, an 'added' and a 'waiting' event per job) spent 29 % of its CPU writing
+ * one row and one index entry per event. Events published INSIDE a write transaction of this engine (a worker's
  * settle-and-claim publishes there, through the repository's `withinTransaction`) are written by that
  * transaction's own commit when nothing older is buffered: a job step then costs one commit, not two
  * (W3: 2 004 → 1 004 transactions for 1 000 jobs). This engine's listeners get each event at the end of
  * the turn, after its commit, with its durable id; other processes read the table (`read`), woken by
  * the change feed.
  *
- * Trimming: each queue keeps about `maxLen` events. The trim runs once every `trimEvery` inserts of a
- * queue (maxLen/10, at most 1 000) and deletes at most 4× the events inserted since the last trim, so
- * its cost per event is bounded and small whatever the table's size, and it always catches up.
+ * Trimming: each queue keeps about `maxLen` events: whole rows, so at least maxLen and fewer than
+ * maxLen + trimEvery (a row holds at most trimEvery events). The trim runs once every `trimEvery` events
+ * of a queue (maxLen/10, at most 1 000) and deletes at most 4× as many rows as events were inserted since
+ * the last trim, so its cost per event is bounded and small whatever the table's size, and it always
+ * catches up.
  */
 export class SqliteEventBus implements EventBus, EventStream, TransactionParticipant {
   private readonly tx: SqliteTransactor;
   private readonly listeners = new LocalListeners();
-  private buffer: (QueueEventRecord & { timestamp: number })[] = [];
+  private buffer: TimedEvent[] = [];
   /** Taken by the open transaction: stored with it, or back into the buffer if it rolls back. */
-  private inFlight: (QueueEventRecord & { timestamp: number })[] = [];
+  private inFlight: TimedEvent[] = [];
   private stored: Required<QueueEventRecord>[] = [];
   /** Stored, delivered to this engine's listeners at the end of the turn (as before: never inside a write). */
   private toDeliver: Required<QueueEventRecord>[] = [];
@@ -58,27 +63,34 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     this.leaveTransactions = joinTransactions(db, this);
     this.trimEvery = Math.max(1, Math.min(1000, Math.ceil(maxLen / 10)));
     this.s = {
-      // The whole batch in ONE statement, as a JSON array of [queue, event, jobId, payload, timestamp]:
-      // row-by-row .run() cost ~3x more per event (JS↔C crossings). Rows are inserted in array order, so
-      // under the write lock they get consecutive ids ending at lastInsertRowid.
-      insertBatch: db.prepare(
-        `INSERT INTO events (queue, event, job_id, payload, timestamp)
-         SELECT value ->> 0, value ->> 1, value ->> 2, value ->> 3, value ->> 4 FROM json_each(?) ORDER BY key`,
+      // The id after the newest row's last event (rowid order: one seek). Read under the write lock.
+      nextId: db.prepare<[], number>('SELECT id + count FROM events ORDER BY id DESC LIMIT 1').pluck(),
+      insert: db.prepare<[number, string, number, string]>('INSERT INTO events (id, queue, count, batch) VALUES (?, ?, ?, ?)'),
+      // The queue's newest row from which its events add up to maxLen (a window over at most the queue's
+      // rows, every trimEvery events): the trim deletes the rows before it, so at least maxLen events
+      // remain (like Redis' MAXLEN ~), and the newest row never goes.
+      cutoff: db
+        .prepare<[string, number], number>(
+          `SELECT id FROM (SELECT id, sum(count) OVER (ORDER BY id DESC) AS newer FROM events WHERE queue = ?)
+           WHERE newer >= ? ORDER BY id DESC LIMIT 1`,
+        )
+        .pluck(),
+      trim: db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE queue = ? AND id < ? ORDER BY id LIMIT ?)'),
+      // From the row holding event `after` (the newest row starting at or before it), in id order.
+      readQueue: db.prepare<[string, string, number, number], EventBatchRow>(
+        `SELECT ${EVENT_BATCH_COLUMNS} FROM events
+         WHERE queue = ? AND id >= coalesce((SELECT max(id) FROM events WHERE queue = ? AND id <= ?), 0) ORDER BY id LIMIT ?`,
       ),
-      // The id of the newest event beyond maxLen: walks events_queue backwards maxLen steps. The trim below
-      // deletes up to it, never the newest event: ids are max(id) + 1 (no AUTOINCREMENT, events.table.ts).
-      cutoff: db.prepare<[string, number], number>('SELECT id FROM events WHERE queue = ? ORDER BY id DESC LIMIT 1 OFFSET ?').pluck(),
-      trim: db.prepare(
-        'DELETE FROM events WHERE id IN (SELECT id FROM events WHERE queue = ? AND id <= ? ORDER BY id LIMIT ?)',
+      readAll: db.prepare<[number, number], EventBatchRow>(
+        `SELECT ${EVENT_BATCH_COLUMNS} FROM events
+         WHERE id >= coalesce((SELECT max(id) FROM events WHERE id <= ?), 0) ORDER BY id LIMIT ?`,
       ),
-      readQueue: db.prepare<[string, number, number], EventRow>(
-        `SELECT ${EVENT_COLUMNS} FROM events WHERE queue = ? AND id > ? ORDER BY id LIMIT ?`,
-      ),
-      readAll: db.prepare<[number, number], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE id > ? ORDER BY id LIMIT ?`),
-      latestQueue: db.prepare<[string], number | null>('SELECT max(id) FROM events WHERE queue = ?').pluck(),
-      latestAll: db.prepare<[], number | null>('SELECT max(id) FROM events').pluck(),
-      // At most maxLen rows of the queue (events_queue range), filtered on job_id.
-      forJob: db.prepare<[string, string], EventRow>(`SELECT ${EVENT_COLUMNS} FROM events WHERE queue = ? AND job_id = ? ORDER BY id`),
+      latestQueue: db
+        .prepare<[string], number>('SELECT id + count - 1 FROM events WHERE queue = ? ORDER BY id DESC LIMIT 1')
+        .pluck(),
+      latestAll: db.prepare<[], number>('SELECT id + count - 1 FROM events ORDER BY id DESC LIMIT 1').pluck(),
+      // Every row of the queue (about maxLen events), filtered on jobId as they are decoded.
+      forJob: db.prepare<[string], EventBatchRow>(`SELECT ${EVENT_BATCH_COLUMNS} FROM events WHERE queue = ? ORDER BY id`),
     };
   }
 
@@ -104,8 +116,9 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
 
   async read(queue: string | null, afterId: string, limit: number): Promise<StoredQueueEvent[]> {
     const after = Number(afterId);
-    const rows = queue === null ? this.s.readAll.all(after, limit) : this.s.readQueue.all(queue, after, limit);
-    return rows.map((row) => toStored(row, this.codec));
+    // One row more than `limit`: the first may hold only events at or before `after`.
+    const rows = queue === null ? this.s.readAll.all(after, limit + 1) : this.s.readQueue.all(queue, queue, after, limit + 1);
+    return expandBatches(rows, this.codec, after, limit);
   }
 
   async latestId(queue: string | null): Promise<string> {
@@ -114,7 +127,7 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
   }
 
   async forJob(queue: string, jobId: string): Promise<StoredQueueEvent[]> {
-    return this.s.forJob.all(queue, jobId).map((row) => toStored(row, this.codec));
+    return expandBatches(this.s.forJob.all(queue), this.codec, 0, undefined, (id) => id === jobId);
   }
 
   async flush(): Promise<void> {
@@ -200,15 +213,21 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     }
   }
 
-  private write(batch: readonly (QueueEventRecord & { timestamp: number })[]): Required<QueueEventRecord>[] {
-    const rows = batch.map((event) => {
-      const { jobId, ...payload } = event.args;
-      this.sinceTrim.set(event.queue, (this.sinceTrim.get(event.queue) ?? 0) + 1);
-      return [event.queue, event.event, jobId ?? null, this.codec.encode('returnvalue', JSON.stringify(payload)), event.timestamp];
-    });
-    const last = Number(this.s.insertBatch.run(JSON.stringify(rows)).lastInsertRowid);
-    const first = last - batch.length + 1;
-    const result = batch.map((event, i) => ({ queue: event.queue, event: event.event, args: event.args, id: String(first + i) }));
+  /** Stores `batch` (inside the caller's write transaction): one row per run of one queue's events. */
+  private write(batch: readonly TimedEvent[]): Required<QueueEventRecord>[] {
+    let next = this.s.nextId.get() ?? 1;
+    const result: Required<QueueEventRecord>[] = [];
+    for (let start = 0; start < batch.length; ) {
+      const queue = batch[start].queue;
+      let end = start + 1;
+      // At most trimEvery events per row, so trimming whole rows keeps fewer than maxLen + trimEvery.
+      while (end < batch.length && batch[end].queue === queue && end - start < this.trimEvery) end++;
+      const run = batch.slice(start, end);
+      this.s.insert.run(next, queue, run.length, encodeBatch(run, this.codec));
+      for (const event of run) result.push({ queue, event: event.event, args: event.args, id: String(next++) });
+      this.sinceTrim.set(queue, (this.sinceTrim.get(queue) ?? 0) + run.length);
+      start = end;
+    }
     for (const [queue, count] of this.sinceTrim) {
       if (count < this.trimEvery) continue;
       this.sinceTrim.set(queue, 0);

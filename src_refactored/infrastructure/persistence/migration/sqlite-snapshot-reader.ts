@@ -24,7 +24,8 @@ export class SqliteSnapshotReader {
   assertSchema(plan: readonly CopyTable[]): void {
     for (const table of plan) {
       const present = new Set(this.db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table.name).map((c) => c.name));
-      const missing = table.columns.filter((c) => !present.has(c.name)).map((c) => c.name);
+      const needed = table.name === 'events' ? Object.keys(EVENT_BATCH_FIELDS) : table.columns.map((c) => c.name);
+      const missing = needed.filter((name) => !present.has(name));
       if (present.size === 0 || missing.length > 0) {
         const what = present.size === 0 ? `has no ${table.name} table` : `lacks ${table.name}.${missing.join(', ')}`;
         throw new MigrationSourceError(
@@ -34,8 +35,10 @@ export class SqliteSnapshotReader {
     }
   }
 
+  /** Rows the copy writes: for `events`, one per event (SQLite stores them in batches). */
   count(table: string): number {
-    return (this.db.prepare(`SELECT count(*) AS n FROM ${quoteIdent(table)}`).get() as { n: number }).n;
+    const what = table === 'events' ? 'coalesce(sum(count), 0)' : 'count(*)';
+    return (this.db.prepare(`SELECT ${what} AS n FROM ${quoteIdent(table)}`).get() as { n: number }).n;
   }
 
   /** Every queue name the store mentions; --append refuses to merge into a target that has one of them. */
@@ -56,12 +59,10 @@ export class SqliteSnapshotReader {
   page(table: CopyTable, after: number, limit: number): { rows: unknown[][]; last: number } {
     let statement = this.pageStatements.get(table.name);
     if (statement === undefined) {
-      const selectList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-      // rowid last, so it comes off each row with pop().
-      statement = this.db.prepare(`SELECT ${selectList}, rowid FROM ${quoteIdent(table.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`).raw(true);
+      statement = this.db.prepare(table.name === 'events' ? eventsPage(table) : tablePage(table)).raw(true);
       this.pageStatements.set(table.name, statement);
     }
-    const rows = statement.all(after, limit) as unknown[][];
+    const rows = (table.name === 'events' ? statement.all(after, after, limit) : statement.all(after, limit)) as unknown[][];
     let last = after;
     for (const row of rows) last = row.pop() as number;
     return { rows, last };
@@ -72,3 +73,37 @@ export class SqliteSnapshotReader {
     this.db.close();
   }
 }
+
+/** rowid last, so it comes off each row with pop(). */
+function tablePage(table: CopyTable): string {
+  const selectList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  return `SELECT ${selectList}, rowid FROM ${quoteIdent(table.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`;
+}
+
+/**
+ * The SQLite `events` table holds batches (events.table.ts): event id + i is the i-th element of the row
+ * with id `id`. PostgreSQL keeps one row per event, so each batch is expanded here with the same ids (a
+ * reader resuming from a lastEventId read before the migration goes on where it was). The page key is
+ * the event id; the first row read is the batch holding the event after `after`.
+ */
+function eventsPage(table: CopyTable): string {
+  const selectList = table.columns.map((c) => `${EVENT_FIELDS[c.name] ?? 'NULL'} AS ${quoteIdent(c.name)}`).join(', ');
+  return `SELECT ${selectList}, e.id + j.key FROM events e, json_each(e.batch) j
+          WHERE e.id >= coalesce((SELECT max(id) FROM events WHERE id <= ?), 0) AND e.id + j.key > ?
+          ORDER BY e.id, j.key LIMIT ?`;
+}
+
+/** The SQLite batch columns, which the copy reads instead of PostgreSQL's per-event columns. */
+const EVENT_BATCH_FIELDS = { id: true, queue: true, count: true, batch: true };
+
+/** Each PostgreSQL `events` column as an expression over a batch row `e` and its element `j`. */
+const EVENT_FIELDS: Record<string, string> = {
+  id: 'e.id + j.key',
+  queue: 'e.queue',
+  event: 'j.value ->> 0',
+  job_id: 'j.value ->> 1',
+  // A plain store keeps the payload as a JSON object, an encrypted one as its encrypted text: PostgreSQL
+  // stores that text either way (the payload column of one event per row).
+  payload: "CASE json_type(j.value, '$[2]') WHEN 'text' THEN j.value ->> 2 ELSE j.value -> 2 END",
+  timestamp: 'j.value ->> 3',
+};
