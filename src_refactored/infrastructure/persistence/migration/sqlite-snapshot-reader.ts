@@ -37,8 +37,8 @@ export class SqliteSnapshotReader {
 
   /** Rows the copy writes: for `events`, one per event (SQLite stores them in batches). */
   count(table: string): number {
-    const what = table === 'events' ? 'coalesce(sum(count), 0)' : 'count(*)';
-    return (this.db.prepare(`SELECT ${what} AS n FROM ${quoteIdent(table)}`).get() as { n: number }).n;
+    const sql = table === 'events' ? 'SELECT coalesce(sum(count), 0) AS n FROM events' : `SELECT count(*) AS n FROM ${quoteIdent(table)}`;
+    return (this.db.prepare(sql).get() as { n: number }).n;
   }
 
   /** Every queue name the store mentions; --append refuses to merge into a target that has one of them. */
