@@ -1,5 +1,16 @@
-import { CronExpressionParser } from 'cron-parser';
+import { createRequire } from 'node:module';
+import type { CronExpressionParser as Parser } from 'cron-parser';
 import { ValidationError } from '../../../shared/bullite-error.js';
+
+/**
+ * cron-parser (with luxon) is loaded on the first cron pattern, not at import: it cost every process
+ * ~8 MB of RSS (measured), and most never use a pattern. Its CommonJS build loads synchronously.
+ */
+let cronParser: typeof Parser | undefined;
+function cron(): typeof Parser {
+  cronParser ??= (createRequire(import.meta.url)('cron-parser') as { CronExpressionParser: typeof Parser }).CronExpressionParser;
+  return cronParser;
+}
 
 /** A job scheduler's timing rule (BullMQ's RepeatOptions), times as epoch ms. */
 export interface RepeatSpec {
@@ -42,7 +53,7 @@ export function validateRepeat(spec: RepeatSpec, now: number): void {
   if (spec.tz !== undefined) assertTimeZone(spec.tz);
   if (spec.pattern !== undefined) {
     try {
-      CronExpressionParser.parse(spec.pattern, { currentDate: new Date(now), tz: spec.tz });
+      cron().parse(spec.pattern, { currentDate: new Date(now), tz: spec.tz });
     } catch (error) {
       throw new ValidationError('repeat.pattern', `Invalid cron pattern "${spec.pattern}": ${(error as Error).message}`);
     }
@@ -56,7 +67,7 @@ export function validateRepeat(spec: RepeatSpec, now: number): void {
 const MAX_CRON_WALK = 16;
 
 function cronFrom(spec: RepeatSpec, from: number) {
-  return CronExpressionParser.parse(spec.pattern!, { currentDate: new Date(from), tz: spec.tz });
+  return cron().parse(spec.pattern!, { currentDate: new Date(from), tz: spec.tz });
 }
 
 /**
