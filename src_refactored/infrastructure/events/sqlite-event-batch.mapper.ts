@@ -33,10 +33,10 @@ export function encodeBatch(events: readonly TimedEvent[], codec: PayloadCodec):
 
 /**
  * The events of `rows` (oldest first) with an id above `afterId`, at most `limit` (`filter`: only those
- * it accepts, e.g. one job's).
+ * it accepts, e.g. one job's). Stops taking rows from `rows` once it has `limit` events.
  */
 export function expandBatches(
-  rows: readonly EventBatchRow[],
+  rows: Iterable<EventBatchRow>,
   codec: PayloadCodec,
   afterId: number,
   limit = Number.POSITIVE_INFINITY,
