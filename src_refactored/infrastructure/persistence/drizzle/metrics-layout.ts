@@ -47,8 +47,11 @@ export function finishedObservations(
   if (times === undefined || times.processed_on === null) return rows;
   const processing = Math.max(0, now - times.processed_on);
   const wait = Math.max(0, times.processed_on - (times.timestamp + times.delay));
-  for (const [name, ms] of [['processing', processing], ['wait', wait]] as const) {
-    rows.push([`${name}_ms_bucket`, bucketOf(ms), 1], [`${name}_ms_sum`, ALL_TIME, ms]);
-  }
+  rows.push(
+    ['processing_ms_bucket', bucketOf(processing), 1],
+    ['processing_ms_sum', ALL_TIME, processing],
+    ['wait_ms_bucket', bucketOf(wait), 1],
+    ['wait_ms_sum', ALL_TIME, wait],
+  );
   return rows;
 }

@@ -97,7 +97,12 @@ export class SqliteMetricsRecorder implements TransactionParticipant {
       this.timer = undefined;
     } else if (this.pending.size > 0) {
       if (this.unwritten.size === 0) this.unwrittenSince = performance.now();
-      for (const row of this.pending.values()) add(this.unwritten, row);
+      // Merged by the keys pending already has (a key string per row and commit was W4's metrics cost).
+      for (const [key, row] of this.pending) {
+        const entry = this.unwritten.get(key);
+        if (entry !== undefined) entry.count += row.count;
+        else this.unwritten.set(key, row);
+      }
       this.timer ??= setTimeout(() => this.writeNow(), WRITE_AFTER_MS).unref();
     }
     this.forgetPending();
