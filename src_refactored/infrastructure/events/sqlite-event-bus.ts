@@ -116,9 +116,8 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
 
   async read(queue: string | null, afterId: string, limit: number): Promise<StoredQueueEvent[]> {
     const after = Number(afterId);
-    // One row more than `limit` at most: the first may hold only events at or before `after`.
-    // Iterated, not all(): a row holds up to maxLen/10 events, so `limit` events may take two rows of
-    // the limit + 1 the query allows; expandBatches stops reading (and parsing) once it has them.
+    // Up to limit + 1 rows (the first may hold only events at or before `after`), iterated: a row holds up
+    // to maxLen/10 events, and expandBatches stops reading once it has `limit` of them.
     const rows = queue === null ? this.s.readAll.iterate(after, limit + 1) : this.s.readQueue.iterate(queue, queue, after, limit + 1);
     return expandBatches(rows, this.codec, after, limit);
   }
