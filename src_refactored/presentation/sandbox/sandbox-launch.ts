@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import { dirname, extname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ValidationError } from '../../shared/bullite-error.js';
+import { packageRoot } from '../../shared/package-root.js';
 
 /** Everything needed to start one sandbox; computed once per Worker. */
 export interface SandboxLaunch {
@@ -27,9 +28,16 @@ export interface SandboxLaunchOptions {
 const TS_EXTENSIONS = new Set(['.ts', '.mts', '.cts']);
 const SUPPORTED = new Set(['.js', '.mjs', '.cjs', ...TS_EXTENSIONS]);
 
-// This file runs as .ts under tsx/vitest and as .js once built: the child entry has the same extension.
 const HERE = fileURLToPath(import.meta.url);
-const ENTRY_PATH = join(dirname(HERE), `sandbox-child${extname(HERE)}`);
+
+/**
+ * Under tsx/vitest this file is .ts and sandbox-child.ts sits next to it. Built, this code is inside a
+ * bundle (dist/index.js, the CLI's bundle) and the child is its own bundle in dist/presentation/sandbox/.
+ */
+function childEntryPath(): string {
+  const sibling = join(dirname(HERE), `sandbox-child${extname(HERE)}`);
+  return existsSync(sibling) ? sibling : join(packageRoot(), 'dist', 'presentation', 'sandbox', 'sandbox-child.js');
+}
 
 /**
  * A worker thread cannot take `--import` for a loader (the hooks register too late for its entry), so a
@@ -67,7 +75,8 @@ export function sandboxLaunch(processor: string | URL, opts: SandboxLaunchOption
   if (!SUPPORTED.has(ext)) {
     throw new ValidationError('processor', `processor file must be .js, .mjs, .cjs or (with tsx installed) .ts: ${file}`);
   }
-  const needsTsx = TS_EXTENSIONS.has(ext) || TS_EXTENSIONS.has(extname(ENTRY_PATH));
+  const entryPath = childEntryPath();
+  const needsTsx = TS_EXTENSIONS.has(ext) || TS_EXTENSIONS.has(extname(entryPath));
   const tsx = needsTsx ? tsxUrls() : null;
   if (needsTsx && tsx === null) {
     throw new ValidationError('processor', `processor ${file} is TypeScript: install tsx, or point to the compiled .js file`);
@@ -77,8 +86,8 @@ export function sandboxLaunch(processor: string | URL, opts: SandboxLaunchOption
   return {
     useWorkerThreads,
     processorUrl: pathToFileURL(file).href,
-    entryPath: ENTRY_PATH,
-    entryUrl: pathToFileURL(ENTRY_PATH).href,
+    entryPath,
+    entryUrl: pathToFileURL(entryPath).href,
     execArgv: [...(tsx !== null && !useWorkerThreads ? ['--import', tsx.forkImport] : []), ...userArgv],
     forkOptions: { ...opts.workerForkOptions, execArgv: undefined },
     threadOptions: { ...opts.workerThreadsOptions, execArgv: useWorkerThreads ? userArgv : undefined },

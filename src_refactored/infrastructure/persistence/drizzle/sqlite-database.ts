@@ -1,9 +1,9 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { dirname, join, resolve } from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { DatabaseOpenError } from './database-errors.js';
+import { packageRoot } from '../../../shared/package-root.js';
 
 export type SqliteDb = Database.Database;
 
@@ -15,8 +15,6 @@ export interface OpenOptions {
   secureDelete?: boolean;
 }
 
-/** drizzle-kit writes migrations to <package root>/drizzle; this file sits four levels below the root. */
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../drizzle', import.meta.url));
 
 function describeOpenFailure(path: string, error: unknown): DatabaseOpenError {
   const code = (error as { code?: string }).code ?? '';
@@ -78,7 +76,7 @@ function assertBulliteOrEmpty(db: SqliteDb, path: string): void {
  * the second waits on busy_timeout, then sees the first one's record and skips.
  */
 function applyMigrations(db: SqliteDb): void {
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  const migrations = readMigrationFiles({ migrationsFolder: join(packageRoot(), 'drizzle') });
   db.exec(
     'CREATE TABLE IF NOT EXISTS __drizzle_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)',
   );

@@ -1,13 +1,12 @@
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { DatabaseOpenError } from '../drizzle/database-errors.js';
 import type { PgConnection } from './pg-connection.js';
 import { NodePostgresConnection, quoteIdent, type NodePostgresOptions } from './node-postgres-connection.js';
 import { PgliteConnection, type PgliteLike } from './pglite-connection.js';
 import { PgTransactor } from './pg-transactor.js';
+import { packageRoot } from '../../../shared/package-root.js';
 
-/** drizzle-kit writes the PostgreSQL migrations to <package root>/drizzle/postgres. */
-const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../../drizzle/postgres', import.meta.url));
 
 /** Any constant works; it only has to be the same in every process that opens a bullite store. */
 const MIGRATION_LOCK = 0x62756c6c; // 'bull'
@@ -67,7 +66,7 @@ function describe(options: PgStoreOptions, schema: string): string {
  * store's schema so that each schema migrates on its own.
  */
 async function migrate(connection: PgConnection, schema: string, embedded: boolean): Promise<void> {
-  const migrations = readMigrationFiles({ migrationsFolder: MIGRATIONS_FOLDER });
+  const migrations = readMigrationFiles({ migrationsFolder: join(packageRoot(), 'drizzle', 'postgres') });
   const schemaIdent = quoteIdent(schema);
   // PgConnection.transaction is asynchronous by design (BEGIN … awaited statements … COMMIT on one pooled
   // connection, or PGlite's exclusive transaction); the no-async-callback rule is better-sqlite3's.
