@@ -9,6 +9,24 @@ import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 
 /** The named parameters of a new job's INSERT (both adapters insert the same columns). */
+export type NewJobParams = {
+  queue: string;
+  jobId: string;
+  name: string;
+  data: string;
+  opts: string;
+  state: JobState;
+  priority: number;
+  seq: number;
+  now: number;
+  delay: number;
+  runAt: number | null;
+  maxAttempts: number;
+  groupId: string | null;
+  parentQueue: string | null;
+  parentId: string | null;
+};
+
 export function newJobRow(
   job: NewJob,
   jobId: string,
@@ -18,7 +36,7 @@ export function newJobRow(
   optsJson: string,
   now: number,
   codec: PayloadCodec,
-): Record<string, unknown> {
+): NewJobParams {
   return {
     queue: job.queue,
     jobId,
@@ -36,6 +54,11 @@ export function newJobRow(
     parentQueue: job.opts.parent?.queue ?? null,
     parentId: job.opts.parent?.id ?? null,
   };
+}
+
+/** A new job's INSERT parameters in the column order of SqliteJobWriter's statement. */
+function insertValues(r: NewJobParams): unknown[] {
+  return [r.queue, r.jobId, r.name, r.data, r.opts, r.state, r.priority, r.seq, r.now, r.delay, r.runAt, r.maxAttempts, r.groupId, r.parentQueue, r.parentId];
 }
 
 /** How many ids (jobs without a custom id) and sequence numbers each queue of a batch needs. */
@@ -69,11 +92,13 @@ export class SqliteJobWriter {
     // ON CONFLICT DO NOTHING: a duplicate custom id changes no row and writes nothing. No RETURNING:
     // its ephemeral table and 31-column row cost 4x the insert itself (11 -> 44 µs per row measured);
     // every stored value is known here, so the record is built from the inputs (newJobRecord).
-    this.insertStmt = db.prepare<Record<string, unknown>>(
+    // Positional parameters, in insertValues' order: better-sqlite3 looks every named parameter up on
+    // the object, and for these 15 that cost ~4 µs per row (17 -> 13 µs per row, 100 000 rows in
+    // transactions of 1 000 on the jobs schema).
+    this.insertStmt = db.prepare<unknown[]>(
       `INSERT INTO jobs (queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at,
                          max_attempts, group_id, parent_queue, parent_id)
-       VALUES (@queue, @jobId, @name, @data, @opts, @state, @priority, @seq, @now, @delay, @runAt,
-               @maxAttempts, @groupId, @parentQueue, @parentId)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (queue, job_id) DO NOTHING`,
     );
     this.findStmt = db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND job_id = ?');
@@ -95,7 +120,7 @@ export class SqliteJobWriter {
       const state = waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority);
       const runAt = delayed ? now + job.delay : null;
       const optsJson = JSON.stringify(job.opts);
-      const { changes } = this.insertStmt.run(newJobRow(job, jobId, seq, state, runAt, optsJson, now, this.codec));
+      const { changes } = this.insertStmt.run(insertValues(newJobRow(job, jobId, seq, state, runAt, optsJson, now, this.codec)));
       if (changes === 1) {
         if (dedup !== undefined) this.dedup.record(job.queue, dedup, jobId, now);
         if (job.groupId !== undefined) this.groups.noteGroup(job.queue, job.groupId);

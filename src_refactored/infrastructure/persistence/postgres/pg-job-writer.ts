@@ -105,7 +105,7 @@ export class PgJobWriter {
       const optsJson = JSON.stringify(job.opts);
       return { job, jobId, state, runAt, optsJson, row: newJobRow(job, jobId, block.nextSeq++, state, runAt, optsJson, now, this.codec) };
     });
-    const columns = ['queue', 'jobId', 'name', 'data', 'opts', 'state', 'priority', 'seq', 'delay', 'runAt', 'maxAttempts', 'groupId'];
+    const columns = ['queue', 'jobId', 'name', 'data', 'opts', 'state', 'priority', 'seq', 'delay', 'runAt', 'maxAttempts', 'groupId'] as const;
     const params: Record<string, unknown> = { now };
     for (const column of columns) params[column] = planned.map((p) => p.row[column]);
     const fresh = new Set((await this.insertManyStmt.all(ex, params)).map((r) => `${r.queue}\u0000${r.job_id}`));
