@@ -16,7 +16,7 @@ import { fileURLToPath } from 'node:url';
 const INLINED = /^(inversify|@inversifyjs\/[^/]+|reflect-metadata)(\/|$)/;
 
 /** Marks every bare import external except the inlined ones (esbuild's `packages: 'external'` has no exceptions). */
-export const inlinePrivatePackages = {
+const inlinePrivatePackages = {
   name: 'bullite-inline-private-packages',
   setup(b) {
     b.onResolve({ filter: /^[^./]/ }, (args) => (INLINED.test(args.path) ? undefined : { path: args.path, external: true }));
@@ -34,7 +34,7 @@ export const BUNDLE_OPTIONS = {
 };
 
 /** One self-contained bundle per entry: the library, the CLI, and the sandbox child (its own process or thread). */
-export const ENTRIES = ['index', 'presentation/cli/main', 'presentation/sandbox/sandbox-child'];
+const ENTRIES = ['index', 'presentation/cli/main', 'presentation/sandbox/sandbox-child'];
 
 export async function buildPackage(outdir) {
   const src = fileURLToPath(new URL('./src_refactored/', import.meta.url));

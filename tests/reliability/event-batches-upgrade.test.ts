@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { readMigrationFiles } from 'drizzle-orm/migrator';
 import { createQueueEngine, Queue, QueueEvents } from '../../src_refactored/index.js';
 import { tempDir } from '../support/engine-fixture.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 
 const MIGRATIONS = fileURLToPath(new URL('../../drizzle', import.meta.url));
 
@@ -26,19 +27,16 @@ function storeAtMigration8(path: string): void {
 }
 
 describe('upgrading a store to batched events (migration 0009)', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const defer = cleanupAfterEach();
 
   it('keeps every stored event with its id and payload, and new events continue after them', async () => {
     const temp = tempDir();
-    cleanups.push(temp.cleanup);
+    defer(temp.cleanup);
     const path = join(temp.dir, 'old.db');
     storeAtMigration8(path);
 
     const engine = await createQueueEngine({ path });
-    cleanups.push(() => engine.close());
+    defer(() => engine.close());
     expect(await engine.eventStream.forJob('mail', '1')).toEqual([
       { id: '7', queue: 'mail', event: 'added', args: { jobId: '1', name: 'welcome' }, timestamp: 1000 },
       { id: '8', queue: 'mail', event: 'completed', args: { jobId: '1', returnvalue: { sent: true }, prev: 'active' }, timestamp: 2000 },
@@ -47,7 +45,7 @@ describe('upgrading a store to batched events (migration 0009)', () => {
 
     // A reader that had seen event 7 before the upgrade resumes after it.
     const events = new QueueEvents('mail', { connection: engine, lastEventId: '7' });
-    cleanups.push(() => events.close());
+    defer(() => events.close());
     const seen: string[] = [];
     events.on('completed', (_args, id) => seen.push(`completed ${id}`));
     events.on('added', (_args, id) => seen.push(`added ${id}`));

@@ -15,7 +15,6 @@ export interface OpenOptions {
   secureDelete?: boolean;
 }
 
-
 function describeOpenFailure(path: string, error: unknown): DatabaseOpenError {
   const code = (error as { code?: string }).code ?? '';
   if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') {

@@ -2,6 +2,7 @@ import { quoteIdent } from '../postgres/node-postgres-connection.js';
 import Database from 'better-sqlite3';
 import type { CopyTable } from './copy-plan.js';
 import { MigrationSourceError } from './migration-errors.js';
+import { EVENT_BATCH_COLUMNS } from '../../events/sqlite-event-batch.mapper.js';
 
 /**
  * Reads a bullite SQLite file for the migration: opened read-only (the source is never changed, and a
@@ -24,7 +25,7 @@ export class SqliteSnapshotReader {
   assertSchema(plan: readonly CopyTable[]): void {
     for (const table of plan) {
       const present = new Set(this.db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table.name).map((c) => c.name));
-      const needed = table.name === 'events' ? Object.keys(EVENT_BATCH_FIELDS) : table.columns.map((c) => c.name);
+      const needed = table.name === 'events' ? EVENT_BATCH_COLUMNS.split(', ') : table.columns.map((c) => c.name);
       const missing = needed.filter((name) => !present.has(name));
       if (present.size === 0 || missing.length > 0) {
         const what = present.size === 0 ? `has no ${table.name} table` : `lacks ${table.name}.${missing.join(', ')}`;
@@ -62,7 +63,7 @@ export class SqliteSnapshotReader {
       statement = this.db.prepare(table.name === 'events' ? eventsPage(table) : tablePage(table)).raw(true);
       this.pageStatements.set(table.name, statement);
     }
-    const rows = (table.name === 'events' ? statement.all(after, after, limit) : statement.all(after, limit)) as unknown[][];
+    const rows = statement.all({ after, limit }) as unknown[][];
     let last = after;
     for (const row of rows) last = row.pop() as number;
     return { rows, last };
@@ -77,7 +78,7 @@ export class SqliteSnapshotReader {
 /** rowid last, so it comes off each row with pop(). */
 function tablePage(table: CopyTable): string {
   const selectList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
-  return `SELECT ${selectList}, rowid FROM ${quoteIdent(table.name)} WHERE rowid > ? ORDER BY rowid LIMIT ?`;
+  return `SELECT ${selectList}, rowid FROM ${quoteIdent(table.name)} WHERE rowid > @after ORDER BY rowid LIMIT @limit`;
 }
 
 /**
@@ -89,12 +90,9 @@ function tablePage(table: CopyTable): string {
 function eventsPage(table: CopyTable): string {
   const selectList = table.columns.map((c) => `${EVENT_FIELDS[c.name] ?? 'NULL'} AS ${quoteIdent(c.name)}`).join(', ');
   return `SELECT ${selectList}, e.id + j.key FROM events e, json_each(e.batch) j
-          WHERE e.id >= coalesce((SELECT max(id) FROM events WHERE id <= ?), 0) AND e.id + j.key > ?
-          ORDER BY e.id, j.key LIMIT ?`;
+          WHERE e.id >= coalesce((SELECT max(id) FROM events WHERE id <= @after), 0) AND e.id + j.key > @after
+          ORDER BY e.id, j.key LIMIT @limit`;
 }
-
-/** The SQLite batch columns, which the copy reads instead of PostgreSQL's per-event columns. */
-const EVENT_BATCH_FIELDS = { id: true, queue: true, count: true, batch: true };
 
 /** Each PostgreSQL `events` column as an expression over a batch row `e` and its element `j`. */
 const EVENT_FIELDS: Record<string, string> = {

@@ -7,7 +7,6 @@ import { PgliteConnection, type PgliteLike } from './pglite-connection.js';
 import { PgTransactor } from './pg-transactor.js';
 import { packageRoot } from '../../../shared/package-root.js';
 
-
 /** Any constant works; it only has to be the same in every process that opens a bullite store. */
 const MIGRATION_LOCK = 0x62756c6c; // 'bull'
 
