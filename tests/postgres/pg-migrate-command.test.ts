@@ -82,9 +82,11 @@ describe.skipIf(PG_URL === undefined)('bullite migrate (real binary): a 100 000-
       const all = `SELECT * FROM ${table} ORDER BY 1, 2, 3`;
       expect(await pgAll(all), table).toEqual(sqliteAll(all));
     }
-    // PostgreSQL keeps each count as the sum of per-session shards.
+    // PostgreSQL keeps finished counts (each the sum of per-session shards) for retention; they must
+    // equal the copied jobs. SQLite has no such table: its retention skips the index instead.
     const finished = 'SELECT queue, state, sum(count) AS count FROM finished_counts GROUP BY queue, state ORDER BY 1, 2';
-    expect(await pgAll(finished), 'finished_counts').toEqual(sqliteAll(finished));
+    const counted = `SELECT queue, state, count(*) AS count FROM jobs WHERE state IN ('completed', 'failed') GROUP BY queue, state ORDER BY 1, 2`;
+    expect(await pgAll(finished), 'finished_counts').toEqual(sqliteAll(counted));
     expect((await pgAll('SELECT paused FROM queues WHERE name = $1', ['held']))[0]).toEqual({ paused: 1 });
     expect(await pgAll('SELECT count(*) AS n FROM job_schedulers')).toEqual([{ n: MIX.schedulers }]);
     const logs = 'SELECT count(*) AS n, min(id) AS lo, max(id) AS hi FROM job_logs';

@@ -46,6 +46,8 @@ export class SqliteJobLifecycle {
   private readonly claimedRow: (values: unknown[]) => JobRow;
   private readonly deadLetters: SqliteDeadLetters;
   private readonly resolver: SqliteDependencyResolver;
+  /** Settles per `queue\0state` since its last count trim (applyRetention). */
+  private readonly uncheckedSettles = new Map<string, number>();
 
   constructor(
     db: SqliteDb,
@@ -80,21 +82,12 @@ export class SqliteJobLifecycle {
       extend: db.prepare<Record<string, unknown>, { cancel_reason: string | null }>(
         `UPDATE jobs SET locked_until = @until WHERE ${FENCE} RETURNING cancel_reason`,
       ),
-      // Keep the newest `keep` finished jobs of one state: finished_counts (exact, kept by triggers) says
-      // how many are over, and only those are deleted, oldest first: O(excess) instead of walking `keep`
-      // index entries (with the default keep of 1 000 the walk cost ~100 µs CPU per settle batch). One
-      // excess row, the steady state, is deleted by the single-row form: `id IN (…)` is a multi-pass
-      // DELETE with a fixed cost of its own.
-      finishedCount: db
-        .prepare<{ queue: string; state: string }, number>(`SELECT count FROM finished_counts WHERE queue = @queue AND state = @state`)
-        .pluck(),
-      trimOldest: db.prepare(
-        `DELETE FROM jobs WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
-                                    ORDER BY finished_on, id LIMIT 1)`,
-      ),
-      trimOldestMany: db.prepare(
+      // Keep the newest `keep` finished jobs of one state: skip `keep` entries of jobs_finished from the
+      // newest end, delete the rest. The skip walks `keep` index entries (~100 µs at the default 1 000), so
+      // it runs once per retentionSlack settles of this process (applyRetention), not on every settle.
+      trimBeyond: db.prepare(
         `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
-                                     ORDER BY finished_on, id LIMIT @excess)`,
+                                     ORDER BY finished_on DESC, id DESC LIMIT -1 OFFSET @keep)`,
       ),
       trimAge: db.prepare(
         `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE queue = @queue AND ${FINISHED} AND state = @state
@@ -121,7 +114,7 @@ export class SqliteJobLifecycle {
   }
 
   settle(commands: readonly SettleCommand[], now: number, effects: QueueEventRecord[] = []): boolean[] {
-    const trims = new Map<string, { queue: string; state: 'completed' | 'failed'; retention: Retention }>();
+    const trims = new Map<string, { queue: string; state: 'completed' | 'failed'; retention: Retention; settled: number }>();
     const accepted = commands.map((c) => {
       const fence = { queue: c.queue, id: c.id, token: c.token };
       switch (c.kind) {
@@ -143,7 +136,9 @@ export class SqliteJobLifecycle {
             this.deadLetters.copy({ ...dying, failedReason, stacktrace, attemptsMade: dying.attemptsMade + 1 }, now, effects);
           }
           if (!removed && (c.retention.count !== undefined || c.retention.ageMs !== undefined)) {
-            trims.set(`${c.queue}\u0000${state}`, { queue: c.queue, state, retention: c.retention });
+            const key = `${c.queue}\u0000${state}`;
+            const settled = (trims.get(key)?.settled ?? 0) + 1;
+            trims.set(key, { queue: c.queue, state, retention: c.retention, settled });
           }
           return true;
         }
@@ -158,7 +153,7 @@ export class SqliteJobLifecycle {
       }
     });
     // One trim per (queue, state) per batch: a burst of completions pays for retention once.
-    for (const { queue, state, retention } of trims.values()) this.applyRetention(queue, state, retention, now);
+    for (const { queue, state, retention, settled } of trims.values()) this.applyRetention(queue, state, retention, now, settled);
     return accepted;
   }
 
@@ -168,13 +163,22 @@ export class SqliteJobLifecycle {
     else this.resolver.failed(c.queue, c.id, c.failedReason, now, effects);
   }
 
-  applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number): void {
+  /**
+   * Count retention: `settled` jobs of (queue, state) just finished here. The trim runs on the first
+   * settle of a (queue, state) in this engine, then once more than retentionSlack(count) settles have
+   * gone unchecked, so one process keeps at most count + slack finished jobs (exactly count below 10).
+   * Each process counts its own settles: with P processes finishing the same queue, up to count + P × slack.
+   * Called without `settled` (stalled sweep, age sweep) it trims now.
+   */
+  applyRetention(queue: string, state: 'completed' | 'failed', retention: Retention, now: number, settled = Infinity): void {
     if (retention.count !== undefined) {
-      const excess = (this.s.finishedCount.get({ queue, state }) ?? 0) - retention.count;
-      // Nothing until the slack is exceeded, then down to exactly `count` in one statement.
-      if (excess > retentionSlack(retention.count)) {
-        if (excess === 1) this.s.trimOldest.run({ queue, state });
-        else this.s.trimOldestMany.run({ queue, state, excess });
+      const key = `${queue}\u0000${state}`;
+      const unchecked = (this.uncheckedSettles.get(key) ?? Infinity) + settled;
+      if (unchecked > retentionSlack(retention.count)) {
+        this.s.trimBeyond.run({ queue, state, keep: retention.count });
+        this.uncheckedSettles.set(key, 0);
+      } else {
+        this.uncheckedSettles.set(key, unchecked);
       }
     }
     if (retention.ageMs !== undefined) this.s.trimAge.run({ queue, state, cutoff: now - retention.ageMs });

@@ -39,8 +39,8 @@ const SHIFTS: Record<string, Record<string, SerialTable>> = {
 /**
  * Every table a store holds, in copy order (jobs before the log lines that reference them). The columns
  * are read from the PostgreSQL schema twins (same names as the SQLite tables), so a column added to both
- * schemas is copied without touching this file. `finished_counts` is not copied: it is recomputed from
- * the copied jobs (see the copier).
+ * schemas is copied without touching this file. `finished_counts` (PostgreSQL only: SQLite retention needs
+ * no counts) is not copied: its triggers recompute it from the copied jobs (see the copier).
  */
 /** Columns only the PostgreSQL schema has; they start at their defaults (jobs.dependents: see jobs.table.ts). */
 const POSTGRES_ONLY: Record<string, readonly string[]> = { jobs: ['dependents'] };
