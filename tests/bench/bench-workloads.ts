@@ -1,6 +1,6 @@
 import type { BenchParams, WorkloadResult } from './bench-support.js';
 import { rawAdd, rawBulk, rawProcess } from './raw-baseline.workload.js';
-import { addBulk, addOneByOne, multiProcess, processBesideStored, processJobs, searchPages } from './bullite-throughput.workload.js';
+import { addBulk, addOneByOne, multiProcess, processBesideStored, processJobs, processLargeJobs, searchPages } from './bullite-throughput.workload.js';
 import { addToStart, crossProcessPickup, idleCpu } from './bullite-latency.workload.js';
 
 export interface WorkloadSpec {
@@ -25,6 +25,7 @@ export const WORKLOADS: Record<string, WorkloadSpec> = {
   W5x: { title: 'add→start, worker in another process (p99)', run: crossProcessPickup, target: { max: 50, text: 'p99 ≤ 50 ms' } },
   IDLE: { title: 'CPU of an idle worker (% of a core)', run: idleCpu, target: { max: 1, text: '< 1 %' } },
   W6: { title: 'W3 beside 1 000 000 stored jobs', run: processBesideStored, baseline: 'R3', target: { ratio: 0.9, against: 'W3', text: 'within 10 % of W3' } },
+  W3L: { title: 'W3 with 20 KB of data per job', run: processLargeJobs },
   W7: { title: '4 worker processes on one file', run: multiProcess, baseline: 'R3' },
   W8: { title: 'page of 50 over 1 000 000 jobs', run: searchPages, target: { max: 20, text: '≤ 20 ms per page' } },
 };

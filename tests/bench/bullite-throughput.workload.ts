@@ -19,10 +19,10 @@ export async function withEngine<T>(work: (engine: QueueEngine, path: string) =>
   }
 }
 
-export async function prefill(queue: Queue, count: number, batch = 1_000): Promise<void> {
+export async function prefill(queue: Queue, count: number, batch = 1_000, data = (i: number): unknown => ({ i })): Promise<void> {
   for (let i = 0; i < count; i += batch) {
     const size = Math.min(batch, count - i);
-    await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name: 'job', data: { i: i + k } })));
+    await queue.addBulk(Array.from({ length: size }, (_, k) => ({ name: 'job', data: data(i + k) })));
   }
 }
 
@@ -62,6 +62,20 @@ export function processJobs(p: BenchParams, concurrency: number): Promise<Worklo
   return withEngine(async (engine) => {
     await prefill(new Queue(BENCH_QUEUE, { connection: engine }), p.process);
     return measure(p.process, () => drainWith(engine, p.process, concurrency));
+  });
+}
+
+/** Characters of data per W3L job: an agent job's prompt and context. */
+const LARGE_DATA = 20_000;
+
+/** W3L: W3 with LARGE_DATA characters of data per job; a quarter as many jobs (100 MB of data at full size). */
+export function processLargeJobs(p: BenchParams): Promise<WorkloadResult> {
+  const count = Math.ceil(p.process / 4);
+  const text = 'x'.repeat(LARGE_DATA);
+  return withEngine(async (engine) => {
+    await prefill(new Queue(BENCH_QUEUE, { connection: engine }), count, 1_000, (i) => ({ i, text }));
+    const result = await measure(count, () => drainWith(engine, count, 1));
+    return { ...result, extra: { ...result.extra, dataChars: LARGE_DATA } };
   });
 }
 

@@ -23,9 +23,12 @@ function bullite(...args: string[]): Promise<{ code: number; stdout: string; std
 type Row = Record<string, unknown>;
 /** int8 and numeric as numbers, as the engine reads them (ids, times and counts fit in 2^53). */
 const types = { getTypeParser: ((oid: number, format?: string) => (oid === 20 || oid === 1700 ? Number : pg.types.getTypeParser(oid, format as 'text'))) as typeof pg.types.getTypeParser };
+/** SQLite keeps large data apart (job_payloads, the row holds ''); PostgreSQL keeps every job's data in its row. */
+const SQLITE_DATA = `CASE data WHEN '' THEN (SELECT p.data FROM job_payloads p WHERE p.id = jobs.id) ELSE data END AS data`;
 const JOB_COLUMNS = `id, queue, job_id, name, data, opts, state, priority, seq, timestamp, delay, run_at, attempts_made, attempts_started,
   stalled_counter, max_attempts, progress, returnvalue, failed_reason, stacktrace, processed_on, finished_on, processed_by, lock_token,
   locked_until, group_id, parent_queue, parent_id, pending_deps, cancel_reason, dedup_id`;
+const SQLITE_JOB_COLUMNS = JOB_COLUMNS.replace(' data,', ` ${SQLITE_DATA},`);
 
 describe.skipIf(PG_URL === undefined)('bullite migrate (real binary): a 100 000-job SQLite store into PostgreSQL', () => {
   const temp = tempDir('bullite-migrate-');
@@ -97,9 +100,13 @@ describe.skipIf(PG_URL === undefined)('bullite migrate (real binary): a 100 000-
 
   it('200 random jobs are identical column by column, with their log lines', async () => {
     const ids = (sqliteAll('SELECT id FROM jobs ORDER BY random() LIMIT 200') as { id: number }[]).map((r) => r.id);
-    const source = sqliteAll(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id IN (${ids.join(',')}) ORDER BY id`);
+    const source = sqliteAll(`SELECT ${SQLITE_JOB_COLUMNS} FROM jobs WHERE id IN (${ids.join(',')}) ORDER BY id`);
     const copied = await pgAll(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ANY($1::bigint[]) ORDER BY id`, [ids]);
     expect(copied).toEqual(source);
+    const large = sqliteAll(`SELECT ${SQLITE_JOB_COLUMNS} FROM jobs WHERE queue = 'big' ORDER BY id`);
+    expect(large).toHaveLength(MIX.large);
+    expect(large.every((row) => String(row.data).length > 5_000)).toBe(true);
+    expect(await pgAll(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = 'big' ORDER BY id`)).toEqual(large);
     const logged = (sqliteAll("SELECT id FROM jobs WHERE state = 'completed' ORDER BY random() LIMIT 50") as { id: number }[]).map((r) => r.id);
     const lines = 'SELECT job_row_id, id, message FROM job_logs WHERE job_row_id IN (%) ORDER BY job_row_id, id';
     expect(await pgAll(lines.replace('%', logged.join(',')))).toEqual(sqliteAll(lines.replace('%', logged.join(','))));

@@ -13,6 +13,19 @@ export const FINISHED = `state IN ('completed', 'failed')`;
 export function stateIndexTerm(state: string): string {
   return state === 'active' ? `state = 'active'` : `state <> 'active'`;
 }
+/**
+ * A job's data wherever it is stored: large data lives in job_payloads and its row holds ''
+ * (sqlite-job-payloads.ts). Qualified, so it also reads right inside RETURNING and beside an alias `data`.
+ */
+export const JOB_DATA = `CASE jobs.data WHEN '' THEN (SELECT p.data FROM job_payloads p WHERE p.id = jobs.id) ELSE jobs.data END`;
+/**
+ * Every `jobs` column, data resolved: the select list (or RETURNING list) of the statements that read whole
+ * jobs, in place of `*`. tests/integration/large-payloads.test.ts checks it names every column of the table.
+ */
+export const JOB_COLUMNS = `id, queue, job_id, name, ${JOB_DATA} AS data, opts, state, priority, seq, timestamp, delay,
+  run_at, attempts_made, attempts_started, stalled_counter, max_attempts, progress, returnvalue, failed_reason,
+  stacktrace, processed_on, finished_on, processed_by, lock_token, locked_until, group_id, parent_queue, parent_id,
+  pending_deps, cancel_reason, dedup_id`;
 /** The state a job enters when it becomes runnable again. */
 export const READY_STATE_OF_ROW = `CASE WHEN priority > 0 THEN 'prioritized' ELSE 'waiting' END`;
 /** Keeps a LIFO job (negative seq) at the front when it is re-sequenced. */

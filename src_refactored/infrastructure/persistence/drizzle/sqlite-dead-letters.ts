@@ -7,6 +7,7 @@ import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteJobWriter } from './sqlite-job-writer.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
+import { JOB_COLUMNS } from './sql-fragments.js';
 
 /** The job added to `queue` for `failed`: its data is the DeadLetterData (the source job as it ended). */
 export function deadLetterJob(failed: JobRecord, queue: string, now: number): NewJob {
@@ -38,7 +39,7 @@ export class SqliteDeadLetters {
   ) {
     this.writer = new SqliteJobWriter(db, counters, codec);
     this.findLocked = db.prepare<LockRef, JobRow>(
-      `SELECT * FROM jobs WHERE queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`,
+      `SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`,
     );
   }
 

@@ -5,7 +5,7 @@ import type { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import type { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
-import { READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
+import { JOB_COLUMNS, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
 
 interface Edge {
   parent_queue: string;
@@ -48,7 +48,7 @@ export class SqliteDependencyResolver {
       ),
       failWaiting: db.prepare<Record<string, unknown>, JobRow>(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, finished_on = @now
-         WHERE queue = @queue AND job_id = @id AND state = 'waiting-children' RETURNING *`,
+         WHERE queue = @queue AND job_id = @id AND state = 'waiting-children' RETURNING ${JOB_COLUMNS}`,
       ),
     };
   }

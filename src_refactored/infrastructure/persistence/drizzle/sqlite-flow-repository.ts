@@ -14,7 +14,7 @@ import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
-import { LOCK_FENCE, UNLOCKED } from './sql-fragments.js';
+import { JOB_COLUMNS, LOCK_FENCE, UNLOCKED } from './sql-fragments.js';
 
 interface EdgeRow {
   child_queue: string;
@@ -41,7 +41,7 @@ export class SqliteFlowRepository implements IFlowRepository {
         'SELECT child_queue, child_id, status, value FROM job_dependencies WHERE parent_queue = ? AND parent_id = ?',
       ),
       children: db.prepare<[string, string, number], JobRow>(
-        'SELECT * FROM jobs WHERE parent_queue = ? AND parent_id = ? ORDER BY id LIMIT ?',
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE parent_queue = ? AND parent_id = ? ORDER BY id LIMIT ?`,
       ),
       // No pending dependency left (all children already finished): the job stays active, as BullMQ.
       toWaitingChildren: db.prepare(`UPDATE jobs SET state = 'waiting-children', ${UNLOCKED} WHERE ${LOCK_FENCE} AND pending_deps > 0`),

@@ -1,7 +1,7 @@
 import type { ClaimRequest } from '../../../core/application/ports/job-record.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { JobRow } from './job-row.mapper.js';
-import { CLAIM_SET, READY, claimParams } from './sql-fragments.js';
+import { CLAIM_SET, JOB_COLUMNS, READY, claimParams } from './sql-fragments.js';
 
 /** The rotation row standing for a grouped queue's ungrouped jobs (group ids are never empty). */
 const UNGROUPED = '';
@@ -48,7 +48,7 @@ export class SqliteGroupRotation {
         `SELECT id, (SELECT last_claim FROM group_rotation WHERE queue = @queue AND group_id = '${UNGROUPED}') AS lastClaim
          FROM jobs WHERE queue = @queue AND ${READY} AND group_id IS NULL ORDER BY priority, seq LIMIT 1`,
       ),
-      claimRow: db.prepare<Record<string, unknown>, JobRow>(`UPDATE jobs SET ${CLAIM_SET} WHERE id = @rowId AND ${READY} RETURNING *`),
+      claimRow: db.prepare<Record<string, unknown>, JobRow>(`UPDATE jobs SET ${CLAIM_SET} WHERE id = @rowId AND ${READY} RETURNING ${JOB_COLUMNS}`),
       touch: db.prepare(
         `INSERT INTO group_rotation (queue, group_id, last_claim)
          VALUES (@queue, @groupId, (SELECT COALESCE(max(last_claim), 0) + 1 FROM group_rotation WHERE queue = @queue))

@@ -7,7 +7,7 @@ import type { SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import type { FinishedTimes } from './metrics-layout.js';
 import { jobRowReader, toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
-import { CLAIM_SET, FINISHED, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';
+import { CLAIM_SET, FINISHED, JOB_COLUMNS, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimParams } from './sql-fragments.js';
 import { retentionSlack } from '../retention-slack.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
@@ -33,7 +33,7 @@ export const CLAIM_SQL = `UPDATE jobs SET ${CLAIM_SET}
  WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
              AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
              ORDER BY priority, seq LIMIT 1)
- RETURNING *`;
+ RETURNING ${JOB_COLUMNS}`;
 
 /**
  * The worker hot path: claim, settle (complete / fail / retry), lock renewal and stalled recovery.

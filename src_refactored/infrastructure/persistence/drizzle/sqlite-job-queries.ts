@@ -3,7 +3,8 @@ import { JOB_STATES, type JobState, type JobStateOrUnknown } from '../../../core
 import type { SqliteDb } from './sqlite-database.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
-import { FINISHED, READY } from './sql-fragments.js';
+import { FINISHED, JOB_COLUMNS, READY } from './sql-fragments.js';
+import { SqliteJobPayloads } from './sqlite-job-payloads.js';
 
 const TOKEN_FENCE = `(@token IS NULL OR (lock_token = @token AND state = 'active'))`;
 
@@ -14,6 +15,7 @@ const TOKEN_FENCE = `(@token IS NULL OR (lock_token = @token AND state = 'active
 export class SqliteJobQueries {
   private readonly s;
   private readonly countStmts: Record<JobState, { get(queue: string): unknown }>;
+  private readonly payloads: SqliteJobPayloads;
 
   constructor(
     private readonly db: SqliteDb,
@@ -29,14 +31,14 @@ export class SqliteJobQueries {
       completed: count(`${FINISHED} AND state = 'completed'`),
       failed: count(`${FINISHED} AND state = 'failed'`),
     };
+    this.payloads = new SqliteJobPayloads(db);
     this.s = {
-      find: db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND job_id = ?'),
+      find: db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ?`),
       state: db.prepare<[string, string], { state: string }>('SELECT state FROM jobs WHERE queue = ? AND job_id = ?'),
       rowId: db.prepare<Record<string, unknown>, { id: number }>(
         `SELECT id FROM jobs WHERE queue = @queue AND job_id = @id AND ${TOKEN_FENCE}`,
       ),
       progress: db.prepare(`UPDATE jobs SET progress = @value WHERE queue = @queue AND job_id = @id AND ${TOKEN_FENCE}`),
-      data: db.prepare(`UPDATE jobs SET data = @value WHERE queue = @queue AND job_id = @id AND ${TOKEN_FENCE}`),
       addLog: db.prepare('INSERT INTO job_logs (job_row_id, message) VALUES (?, ?)'),
       countLogs: db.prepare<[number], { c: number }>('SELECT count(*) AS c FROM job_logs WHERE job_row_id = ?'),
       trimLogs: db.prepare(
@@ -60,7 +62,10 @@ export class SqliteJobQueries {
   }
 
   updateData(queue: string, id: string, value: string, token?: string): boolean {
-    return this.s.data.run({ queue, id, value: this.codec.encode('data', value), token: token ?? null }).changes === 1;
+    const row = this.s.rowId.get({ queue, id, token: token ?? null });
+    if (row === undefined) return false;
+    this.payloads.replace(row.id, this.codec.encode('data', value));
+    return true;
   }
 
   /** Appends a log line, keeping the newest `keepLogs`; returns the count kept, null if the job is gone. */
@@ -100,7 +105,7 @@ export class SqliteJobQueries {
     const limit = end < 0 ? -1 : Math.max(0, end - start + 1);
     const rows = this.db
       .prepare<unknown[], JobRow>(
-        `SELECT * FROM jobs WHERE queue = ? AND state IN (${placeholders})
+        `SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND state IN (${placeholders})
          ORDER BY CASE state ${stateOrder} END,
                   CASE WHEN ${FINISHED} THEN finished_on WHEN state = 'delayed' THEN run_at ELSE seq END ${dir},
                   id ${dir}

@@ -16,6 +16,7 @@ import { SqliteTransactor } from './sqlite-transactor.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { MAX_SLOT_SKIPS, PENDING, PENDING_STATES, sameDefinition, toRecord, toRow, decodeTemplate, encodeTemplate, type SchedulerRow } from './scheduler-row.mapper.js';
+import { JOB_COLUMNS } from './sql-fragments.js';
 
 /**
  * Job schedulers on the `job_schedulers` table. Besides the port it offers `afterClaim`, which the job
@@ -54,7 +55,7 @@ export class SqliteJobSchedulerRepository implements IJobSchedulerRepository {
       ),
       remove: db.prepare<[string, string]>('DELETE FROM job_schedulers WHERE queue = ? AND id = ?'),
       removePending: db.prepare<[string, string]>(`DELETE FROM jobs WHERE queue = ? AND job_id = ? AND ${PENDING}`),
-      findPending: db.prepare<[string, string], JobRow>(`SELECT * FROM jobs WHERE queue = ? AND job_id = ? AND ${PENDING}`),
+      findPending: db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ? AND ${PENDING}`),
       // Ended schedulers (next_run NULL) sort after the running ones.
       listAsc: db.prepare<[string, number, number], SchedulerRow>(
         'SELECT * FROM job_schedulers WHERE queue = ? ORDER BY next_run IS NULL, next_run, id LIMIT ? OFFSET ?',

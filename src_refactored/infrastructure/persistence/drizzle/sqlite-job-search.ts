@@ -12,7 +12,7 @@ import type { SqliteDb } from './sqlite-database.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import { plainCodec, type PayloadCodec } from '../codec/payload-codec.js';
 import { BulliteError } from '../../../shared/bullite-error.js';
-import { stateIndexTerm } from './sql-fragments.js';
+import { JOB_COLUMNS, JOB_DATA, stateIndexTerm } from './sql-fragments.js';
 
 /** Statements are built per filter shape (which conditions are present); this many shapes stay prepared. */
 const STATEMENT_CACHE = 64;
@@ -30,16 +30,16 @@ function conditionSql(c: DataCondition, params: unknown[]): string {
   switch (c.op) {
     case 'in':
       params.push(JSON.stringify(c.value));
-      return `json_extract(data, ?) IN (SELECT value FROM json_each(?))`;
+      return `json_extract(${JOB_DATA}, ?) IN (SELECT value FROM json_each(?))`;
     case 'contains':
       params.push(c.value);
-      return `instr(json_extract(data, ?), ?) > 0`;
+      return `instr(json_extract(${JOB_DATA}, ?), ?) > 0`;
     case 'exists':
-      return c.value ? `json_type(data, ?) IS NOT NULL` : `json_type(data, ?) IS NULL`;
+      return c.value ? `json_type(${JOB_DATA}, ?) IS NOT NULL` : `json_type(${JOB_DATA}, ?) IS NULL`;
     default:
-      if (c.value === null) return c.op === 'ne' ? `json_type(data, ?) IS NOT 'null'` : `json_type(data, ?) = 'null'`;
+      if (c.value === null) return c.op === 'ne' ? `json_type(${JOB_DATA}, ?) IS NOT 'null'` : `json_type(${JOB_DATA}, ?) = 'null'`;
       params.push(bindable(c.value));
-      return `json_extract(data, ?) ${COMPARE[c.op]} ?`;
+      return `json_extract(${JOB_DATA}, ?) ${COMPARE[c.op]} ?`;
   }
 }
 
@@ -66,7 +66,7 @@ export class SqliteJobSearch implements IJobSearchRepository {
       const params: unknown[] = [];
       const where = this.where(query, state, params);
       const sql =
-        `SELECT * FROM jobs ${this.indexFor(query, state)} WHERE ${where} AND (timestamp, id) ${desc ? '<' : '>'} (?, ?) ` +
+        `SELECT ${JOB_COLUMNS} FROM jobs ${this.indexFor(query, state)} WHERE ${where} AND (timestamp, id) ${desc ? '<' : '>'} (?, ?) ` +
         `ORDER BY timestamp ${desc ? 'DESC' : 'ASC'}, id ${desc ? 'DESC' : 'ASC'} LIMIT ?`;
       rows.push(...(this.statement(sql).all(...params, after.timestamp, after.row, query.limit + 1) as JobRow[]));
     }

@@ -7,6 +7,8 @@ import { SqliteDeduplication } from './sqlite-deduplication.js';
 import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
+import { JOB_COLUMNS } from './sql-fragments.js';
+import { SqliteJobPayloads, inlineData } from './sqlite-job-payloads.js';
 
 /** The named parameters of a new job's INSERT (both adapters insert the same columns). */
 export type NewJobParams = {
@@ -56,9 +58,9 @@ export function newJobRow(
   };
 }
 
-/** A new job's INSERT parameters in the column order of SqliteJobWriter's statement. */
+/** A new job's INSERT parameters in the column order of SqliteJobWriter's statement; large data goes apart (SqliteJobPayloads). */
 function insertValues(r: NewJobParams): unknown[] {
-  return [r.queue, r.jobId, r.name, r.data, r.opts, r.state, r.priority, r.seq, r.now, r.delay, r.runAt, r.maxAttempts, r.groupId, r.parentQueue, r.parentId];
+  return [r.queue, r.jobId, r.name, inlineData(r.data), r.opts, r.state, r.priority, r.seq, r.now, r.delay, r.runAt, r.maxAttempts, r.groupId, r.parentQueue, r.parentId];
 }
 
 /** How many ids (jobs without a custom id) and sequence numbers each queue of a batch needs. */
@@ -80,6 +82,7 @@ export class SqliteJobWriter {
   private readonly dedup: SqliteDeduplication;
   private readonly groups: SqliteGroupRotation;
   private readonly links: SqliteDependencyLinks;
+  private readonly payloads: SqliteJobPayloads;
 
   constructor(
     db: SqliteDb,
@@ -89,6 +92,7 @@ export class SqliteJobWriter {
     this.links = new SqliteDependencyLinks(db);
     this.dedup = new SqliteDeduplication(db);
     this.groups = new SqliteGroupRotation(db);
+    this.payloads = new SqliteJobPayloads(db);
     // ON CONFLICT DO NOTHING: a duplicate custom id changes no row and writes nothing. No RETURNING:
     // its ephemeral table and 31-column row cost 4x the insert itself (11 -> 44 µs per row measured);
     // every stored value is known here, so the record is built from the inputs (newJobRecord).
@@ -101,7 +105,7 @@ export class SqliteJobWriter {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (queue, job_id) DO NOTHING`,
     );
-    this.findStmt = db.prepare<[string, string], JobRow>('SELECT * FROM jobs WHERE queue = ? AND job_id = ?');
+    this.findStmt = db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ?`);
   }
 
   insert(jobs: readonly NewJob[], now: number): InsertResult[] {
@@ -120,8 +124,10 @@ export class SqliteJobWriter {
       const state = waits ? 'waiting-children' : delayed ? 'delayed' : readyStateFor(job.priority);
       const runAt = delayed ? now + job.delay : null;
       const optsJson = JSON.stringify(job.opts);
-      const { changes } = this.insertStmt.run(insertValues(newJobRow(job, jobId, seq, state, runAt, optsJson, now, this.codec)));
+      const row = newJobRow(job, jobId, seq, state, runAt, optsJson, now, this.codec);
+      const { changes, lastInsertRowid } = this.insertStmt.run(insertValues(row));
       if (changes === 1) {
+        this.payloads.inserted(Number(lastInsertRowid), row.data);
         if (dedup !== undefined) this.dedup.record(job.queue, dedup, jobId, now);
         if (job.groupId !== undefined) this.groups.noteGroup(job.queue, job.groupId);
         const record = newJobRecord(job, jobId, optsJson, state, now, runAt);

@@ -2,6 +2,8 @@ import type { EncryptionCodec } from '../codec/encryption-codec.js';
 import type { PayloadField } from '../codec/payload-codec.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
+import { SqliteJobPayloads } from './sqlite-job-payloads.js';
+import { JOB_DATA } from './sql-fragments.js';
 
 /** Rows per transaction: the write lock is held for one batch at a time, so workers keep going. */
 const BATCH = 500;
@@ -13,17 +15,19 @@ const BATCH = 500;
 export class SqlitePayloadRewriter {
   private readonly tx: SqliteTransactor;
   private readonly s;
+  private readonly payloads: SqliteJobPayloads;
 
   constructor(
     db: SqliteDb,
     private readonly codec: EncryptionCodec,
   ) {
     this.tx = new SqliteTransactor(db);
+    this.payloads = new SqliteJobPayloads(db);
     this.s = {
       jobs: db.prepare<[number, number], { id: number; data: string; returnvalue: string | null }>(
-        'SELECT id, data, returnvalue FROM jobs WHERE id > ? ORDER BY id LIMIT ?',
+        `SELECT id, ${JOB_DATA} AS data, returnvalue FROM jobs WHERE id > ? ORDER BY id LIMIT ?`,
       ),
-      setJob: db.prepare('UPDATE jobs SET data = ?, returnvalue = ? WHERE id = ?'),
+      setReturnvalue: db.prepare('UPDATE jobs SET returnvalue = ? WHERE id = ?'),
       logs: db.prepare<[number, number], { id: number; message: string }>('SELECT id, message FROM job_logs WHERE id > ? ORDER BY id LIMIT ?'),
       setLog: db.prepare('UPDATE job_logs SET message = ? WHERE id = ?'),
     };
@@ -52,7 +56,8 @@ export class SqlitePayloadRewriter {
       const data = this.fresh('data', row.data);
       const value = row.returnvalue === null ? null : this.fresh('returnvalue', row.returnvalue);
       if (data === null && value === null) continue;
-      this.s.setJob.run(data ?? row.data, value ?? row.returnvalue, row.id);
+      if (data !== null) this.payloads.replace(row.id, data);
+      if (value !== null) this.s.setReturnvalue.run(value, row.id);
       count += 1;
     }
     return [rows.length < BATCH ? -1 : rows[rows.length - 1].id, count];

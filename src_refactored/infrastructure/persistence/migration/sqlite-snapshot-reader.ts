@@ -3,6 +3,7 @@ import Database from 'better-sqlite3';
 import type { CopyTable } from './copy-plan.js';
 import { MigrationSourceError } from './migration-errors.js';
 import { EVENT_BATCH_COLUMNS } from '../../events/sqlite-event-batch.mapper.js';
+import { JOB_DATA } from '../drizzle/sql-fragments.js';
 
 /**
  * Reads a bullite SQLite file for the migration: opened read-only (the source is never changed, and a
@@ -23,7 +24,8 @@ export class SqliteSnapshotReader {
 
   /** Refuses a file that lacks a table or column of the current schema (written by an older bullite). */
   assertSchema(plan: readonly CopyTable[]): void {
-    for (const table of plan) {
+    // job_payloads is read with jobs (JOB_DATA), not copied as a table of its own.
+    for (const table of [...plan, { name: 'job_payloads', columns: [{ name: 'data', pgType: 'text' }] }]) {
       const present = new Set(this.db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table.name).map((c) => c.name));
       const needed = table.name === 'events' ? EVENT_BATCH_COLUMNS.split(', ') : table.columns.map((c) => c.name);
       const missing = needed.filter((name) => !present.has(name));
@@ -75,9 +77,10 @@ export class SqliteSnapshotReader {
   }
 }
 
-/** rowid last, so it comes off each row with pop(). */
+/** rowid last, so it comes off each row with pop(). A job's data is read wherever it is stored (JOB_DATA). */
 function tablePage(table: CopyTable): string {
-  const selectList = table.columns.map((c) => quoteIdent(c.name)).join(', ');
+  const column = (name: string) => (table.name === 'jobs' && name === 'data' ? `${JOB_DATA} AS data` : quoteIdent(name));
+  const selectList = table.columns.map((c) => column(c.name)).join(', ');
   return `SELECT ${selectList}, rowid FROM ${quoteIdent(table.name)} WHERE rowid > @after ORDER BY rowid LIMIT @limit`;
 }
 
