@@ -1,10 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { randomBytes } from 'node:crypto';
 import Database from 'better-sqlite3';
 import { createQueueEngine, FlowProducer, Queue, Worker, type Job, type QueueEngine } from '../../src_refactored/index.js';
 import { JOB_COLUMNS } from '../../src_refactored/infrastructure/persistence/drizzle/sql-fragments.js';
 import { INLINE_DATA_MAX } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-payloads.js';
 import { openEngine, tempDir, until } from '../support/engine-fixture.js';
+import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 
 /**
  * Job data above INLINE_DATA_MAX is stored in job_payloads, not in the job's row, so the state changes
@@ -13,16 +14,13 @@ import { openEngine, tempDir, until } from '../support/engine-fixture.js';
  * What a user sees must not change: every path that returns a job returns its data.
  */
 describe('large job data', () => {
-  const cleanups: (() => Promise<void> | void)[] = [];
-  afterEach(async () => {
-    for (const c of cleanups.splice(0).reverse()) await c();
-  });
+  const defer = cleanupAfterEach();
 
   async function open(options: Parameters<typeof openEngine>[1] = {}) {
     const store = await openEngine('wal-file', options);
-    cleanups.push(store.close);
+    defer(store.close);
     const raw = new Database(store.path, { readonly: true });
-    cleanups.unshift(() => void raw.close());
+    defer(() => void raw.close());
     const count = (sql: string) => (raw.prepare(sql).pluck().get() as number);
     return { ...store, payloadRows: () => count('SELECT count(*) FROM job_payloads'), largestRowData: () => count('SELECT max(length(data)) FROM jobs') };
   }
@@ -62,7 +60,7 @@ describe('large job data', () => {
       },
       { connection: engine },
     );
-    cleanups.push(() => worker.close());
+    defer(() => worker.close());
     await until(async () => (await queue.getJobCounts('completed')).completed === 4);
     expect(seen).toEqual([large('one'), { tag: 'small' }, large('two', INLINE_DATA_MAX + 1), large('custom')]);
     expect((await queue.getJob(one.id!))?.data).toEqual({ tag: 'one, now small' });
@@ -76,7 +74,7 @@ describe('large job data', () => {
     const queue = new Queue('q', { connection: engine });
     await queue.addBulk(['a', 'b', 'c', 'd'].map((tag) => ({ name: 'big', data: large(tag) })));
     const worker = new Worker('q', async () => 'done', { connection: engine, removeOnComplete: 1 });
-    cleanups.push(() => worker.close());
+    defer(() => worker.close());
     let completed = 0;
     worker.on('completed', () => completed++);
     await until(() => completed === 4);
@@ -103,11 +101,11 @@ describe('large job data', () => {
 
   it('is encrypted like inline data, and reencrypt() moves it to the current key', async () => {
     const { dir, cleanup } = tempDir('bullite-large-enc-');
-    cleanups.push(cleanup);
+    defer(cleanup);
     const path = `${dir}/jobs.db`;
     const openAt = async (encryption?: { key: Buffer; previousKeys?: Buffer[] }): Promise<QueueEngine> => {
       const engine = await createQueueEngine({ path, idleCheckInterval: 10, ...(encryption ? { encryption } : {}) });
-      cleanups.push(() => engine.close());
+      defer(() => engine.close());
       return engine;
     };
     const oldKey = randomBytes(32);

@@ -11,9 +11,11 @@ import type { SqliteDb } from './sqlite-database.js';
  */
 export const INLINE_DATA_MAX = 1024;
 
+const storedApart = (encoded: string): boolean => encoded.length > INLINE_DATA_MAX;
+
 /** What the `data` column of a `jobs` row holds for stored data `encoded`: itself, or '' when it is kept apart. */
 export function inlineData(encoded: string): string {
-  return encoded.length > INLINE_DATA_MAX ? '' : encoded;
+  return storedApart(encoded) ? '' : encoded;
 }
 
 /** Writes of `job_payloads`; reads resolve the row's data with JOB_DATA (sql-fragments.ts). Callers hold a transaction. */
@@ -28,16 +30,20 @@ export class SqliteJobPayloads {
     };
   }
 
-  /** After the insert of a job row whose `data` column was given `inlineData(encoded)`. */
+  /** After the insert of a job row whose `data` column was given `inlineData(encoded)` (a new row has no payload to drop). */
   inserted(rowId: number, encoded: string): void {
-    if (encoded.length > INLINE_DATA_MAX) this.s.put.run(rowId, encoded);
+    if (storedApart(encoded)) this.s.put.run(rowId, encoded);
   }
 
-  /** Replaces a stored job's data (updateData, key rotation), moving it in or out of the row as its size asks. */
-  replace(rowId: number, encoded: string): void {
-    const inline = inlineData(encoded);
-    this.s.setRow.run(inline, rowId);
-    if (inline === '') this.s.put.run(rowId, encoded);
+  /** After a row's `data` column was set to `inlineData(encoded)`: puts the payload, or drops one the row had. */
+  place(rowId: number, encoded: string): void {
+    if (storedApart(encoded)) this.s.put.run(rowId, encoded);
     else this.s.drop.run(rowId);
+  }
+
+  /** Replaces a stored job's data by row id (key rotation), moving it in or out of the row as its size asks. */
+  replace(rowId: number, encoded: string): void {
+    this.s.setRow.run(inlineData(encoded), rowId);
+    this.place(rowId, encoded);
   }
 }

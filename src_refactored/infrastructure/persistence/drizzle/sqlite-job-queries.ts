@@ -4,7 +4,7 @@ import type { SqliteDb } from './sqlite-database.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { FINISHED, JOB_COLUMNS, READY } from './sql-fragments.js';
-import { SqliteJobPayloads } from './sqlite-job-payloads.js';
+import { SqliteJobPayloads, inlineData } from './sqlite-job-payloads.js';
 
 const TOKEN_FENCE = `(@token IS NULL OR (lock_token = @token AND state = 'active'))`;
 
@@ -39,6 +39,9 @@ export class SqliteJobQueries {
         `SELECT id FROM jobs WHERE queue = @queue AND job_id = @id AND ${TOKEN_FENCE}`,
       ),
       progress: db.prepare(`UPDATE jobs SET progress = @value WHERE queue = @queue AND job_id = @id AND ${TOKEN_FENCE}`),
+      data: db.prepare<Record<string, unknown>, { id: number }>(
+        `UPDATE jobs SET data = @value WHERE queue = @queue AND job_id = @id AND ${TOKEN_FENCE} RETURNING id`,
+      ),
       addLog: db.prepare('INSERT INTO job_logs (job_row_id, message) VALUES (?, ?)'),
       countLogs: db.prepare<[number], { c: number }>('SELECT count(*) AS c FROM job_logs WHERE job_row_id = ?'),
       trimLogs: db.prepare(
@@ -62,9 +65,10 @@ export class SqliteJobQueries {
   }
 
   updateData(queue: string, id: string, value: string, token?: string): boolean {
-    const row = this.s.rowId.get({ queue, id, token: token ?? null });
+    const encoded = this.codec.encode('data', value);
+    const row = this.s.data.get({ queue, id, value: inlineData(encoded), token: token ?? null });
     if (row === undefined) return false;
-    this.payloads.replace(row.id, this.codec.encode('data', value));
+    this.payloads.place(row.id, encoded);
     return true;
   }
 

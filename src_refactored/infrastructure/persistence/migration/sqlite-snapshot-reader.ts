@@ -24,13 +24,17 @@ export class SqliteSnapshotReader {
 
   /** Refuses a file that lacks a table or column of the current schema (written by an older bullite). */
   assertSchema(plan: readonly CopyTable[]): void {
-    // job_payloads is read with jobs (JOB_DATA), not copied as a table of its own.
-    for (const table of [...plan, { name: 'job_payloads', columns: [{ name: 'data', pgType: 'text' }] }]) {
-      const present = new Set(this.db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table.name).map((c) => c.name));
-      const needed = table.name === 'events' ? EVENT_BATCH_COLUMNS.split(', ') : table.columns.map((c) => c.name);
+    const needs: [table: string, columns: string[]][] = plan.map((t) => [
+      t.name,
+      t.name === 'events' ? EVENT_BATCH_COLUMNS.split(', ') : t.columns.map((c) => c.name),
+    ]);
+    // Read with jobs (JOB_DATA), not copied as a table of its own.
+    needs.push(['job_payloads', ['id', 'data']]);
+    for (const [table, needed] of needs) {
+      const present = new Set(this.db.prepare<[string], { name: string }>('SELECT name FROM pragma_table_info(?)').all(table).map((c) => c.name));
       const missing = needed.filter((name) => !present.has(name));
       if (present.size === 0 || missing.length > 0) {
-        const what = present.size === 0 ? `has no ${table.name} table` : `lacks ${table.name}.${missing.join(', ')}`;
+        const what = present.size === 0 ? `has no ${table} table` : `lacks ${table}.${missing.join(', ')}`;
         throw new MigrationSourceError(
           `${this.path} ${what}: an older bullite wrote it. Open it once with this version (that migrates it), then run migrate again.`,
         );
