@@ -5,6 +5,7 @@ import type { Logger } from '../../core/application/ports/logger.port.js';
 import type { SqliteDb } from '../persistence/drizzle/sqlite-database.js';
 import { SqliteTransactor } from '../persistence/drizzle/sqlite-transactor.js';
 import { LocalListeners } from './local-listeners.js';
+import { SqliteEventTrimWindow } from './sqlite-event-trim-window.js';
 import { DEFAULT_EVENTS_MAX_LEN, MAX_BUFFERED } from './stored-event.mapper.js';
 import { EVENT_BATCH_COLUMNS, encodeBatch, expandBatches, type EventBatchRow, type TimedEvent } from './sqlite-event-batch.mapper.js';
 import { joinTransactions, type TransactionParticipant } from '../persistence/drizzle/transaction-participants.js';
@@ -49,6 +50,7 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
   private flushTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
   private readonly sinceTrim = new Map<string, number>();
   private readonly trimEvery: number;
+  private readonly trimWindow: SqliteEventTrimWindow;
   private closed = false;
   private readonly s;
 
@@ -56,25 +58,19 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     private readonly db: SqliteDb,
     private readonly clock: Clock,
     private readonly logger: Logger,
-    private readonly maxLen: number = DEFAULT_EVENTS_MAX_LEN,
+    maxLen: number = DEFAULT_EVENTS_MAX_LEN,
     private readonly codec: PayloadCodec = plainCodec,
   ) {
     this.tx = new SqliteTransactor(db);
     this.leaveTransactions = joinTransactions(db, this);
     this.trimEvery = Math.max(1, Math.min(1000, Math.ceil(maxLen / 10)));
+    this.trimWindow = new SqliteEventTrimWindow(db, maxLen);
     this.s = {
       // The id after the newest row's last event (rowid order: one seek). Read under the write lock.
       nextId: db.prepare<[], number>('SELECT id + count FROM events ORDER BY id DESC LIMIT 1').pluck(),
       insert: db.prepare<[number, string, number, string]>('INSERT INTO events (id, queue, count, batch) VALUES (?, ?, ?, ?)'),
-      // The queue's newest row from which its events add up to maxLen (a window over at most the queue's
-      // rows, every trimEvery events): the trim deletes the rows before it, so at least maxLen events
-      // remain (like Redis' MAXLEN ~), and the newest row never goes.
-      cutoff: db
-        .prepare<[string, number], number>(
-          `SELECT id FROM (SELECT id, sum(count) OVER (ORDER BY id DESC) AS newer FROM events WHERE queue = ?)
-           WHERE newer >= ? ORDER BY id DESC LIMIT 1`,
-        )
-        .pluck(),
+      // The rows before the queue's cutoff (trimWindow), oldest first: at least maxLen events remain (like
+      // Redis' MAXLEN ~), and the newest row never goes.
       trim: db.prepare('DELETE FROM events WHERE id IN (SELECT id FROM events WHERE queue = ? AND id < ? ORDER BY id LIMIT ?)'),
       // From the row holding event `after` (the newest row starting at or before it), in id order.
       readQueue: db.prepare<[string, string, number, number], EventBatchRow>(
@@ -180,6 +176,7 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     this.inFlight = [];
     this.stored = [];
     this.mark = 0;
+    this.trimWindow.reset();
   }
 
   private flushNow(): void {
@@ -232,7 +229,7 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     for (const [queue, count] of this.sinceTrim) {
       if (count < this.trimEvery) continue;
       this.sinceTrim.set(queue, 0);
-      const cutoff = this.s.cutoff.get(queue, this.maxLen);
+      const cutoff = this.trimWindow.cutoff(queue);
       if (cutoff !== undefined) this.s.trim.run(queue, cutoff, 4 * count);
     }
     return result;
