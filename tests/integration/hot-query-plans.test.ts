@@ -33,8 +33,8 @@ describe('hot-path query plans', () => {
   });
   afterEach(() => db.close());
 
-  it('the claim walks the ready index in order: no scan, no sort', () => {
-    const plan = planOf(db, statements.claim);
+  it.each(['claim', 'plainClaim'])('the %s walks the ready index in order: no scan, no sort', (name) => {
+    const plan = planOf(db, statements[name]);
     expect(plan.some((d) => d.includes('USING INDEX jobs_ready') || d.includes('USING COVERING INDEX jobs_ready'))).toBe(true);
     expect(plan.filter((d) => d.includes('TEMP B-TREE'))).toEqual([]);
     expect(plan.filter((d) => /SCAN jobs\b/.test(d))).toEqual([]);

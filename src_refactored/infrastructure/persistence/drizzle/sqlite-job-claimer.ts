@@ -4,6 +4,7 @@ import type { SqliteJobLifecycle } from './sqlite-job-lifecycle.js';
 import type { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { toJobRecord } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
+import { isLimited } from '../claim-limits.js';
 
 interface LimitsRow {
   paused: number;
@@ -25,10 +26,10 @@ export interface ClaimOutcome {
 
 /**
  * The claim with flow control, decided inside the caller's transaction so every worker and process on
- * the file sees one consistent budget. It first reads the queue's row (one primary-key lookup): a queue
- * with no limits and no groups takes the unchanged one-statement claim; otherwise the budget is cut to
- * the free global concurrency and the rate-limit window, and grouped queues pick job by job in
- * round-robin order.
+ * the file sees one consistent budget. It first runs the plain claim, which claims nothing when the queue
+ * has limits or groups (PLAIN_CLAIM_SQL); only when that comes back empty does it read the queue's row
+ * (one primary-key lookup). For a queue with limits the budget is cut to the free global concurrency and
+ * the rate-limit window, and grouped queues pick job by job in round-robin order.
  */
 export class SqliteJobClaimer {
   private readonly s;
@@ -53,11 +54,17 @@ export class SqliteJobClaimer {
 
   claim(request: ClaimRequest, now: number): ClaimOutcome {
     if (request.limit <= 0) return { jobs: [] };
+    if (request.limiter === undefined) {
+      // A busy queue without limits: its claim statements check that themselves (W3: the separate read
+      // of the queue's row was ~9 µs of every job).
+      const jobs = this.lifecycle.claimPlain(request, now);
+      if (jobs.length > 0) return { jobs };
+    }
+    // Nothing claimed: an empty or paused queue, or one with limits or groups, decided on its row.
     const row = this.s.limits.get(request.queue);
-    const limited =
-      row !== undefined &&
-      (row.gc !== null || row.rmax !== null || (row.until ?? 0) > now || row.grouped === 1 || request.limiter !== undefined);
-    if (!limited) return { jobs: this.lifecycle.claim(request, now) };
+    if (row === undefined || !isLimited(row, request, now)) {
+      return { jobs: request.limiter === undefined ? [] : this.lifecycle.claim(request, now) };
+    }
     return this.claimLimited(request, row, now);
   }
 

@@ -1,3 +1,4 @@
+import type { Statement } from 'better-sqlite3';
 import type { QueueEventRecord } from '../../../core/application/ports/event-bus.port.js';
 import type { ClaimRequest, JobRecord, Retention, SettleCommand } from '../../../core/application/ports/job-record.js';
 import type { LockRef, LockRenewal } from '../../../core/application/ports/job-repository.port.js';
@@ -25,15 +26,29 @@ const TIMES = `timestamp, delay, processed_on`;
  * The claim: one statement picks the first ready job in index order (jobs_ready is exactly
  * (queue, priority, seq) filtered to ready states, so SQLite walks it and stops at the first row: no
  * sort, cost independent of how many jobs are stored) and locks it; `claim()` repeats it for each free
- * slot. The NOT EXISTS reads the one-row queues table, so a paused queue claims nothing without a
+ * slot. The NOT EXISTS reads the one-row queues table, so the queue's state gates the claim without a
  * separate round trip. `id = (… LIMIT 1)` rather than `id IN (… LIMIT n)`: the IN form collects the
  * ids before updating (a multi-pass UPDATE); measured 208 µs CPU for one job against 50 µs, equal for 16.
+ * `gate` is the queue condition under which it claims nothing.
  */
-export const CLAIM_SQL = `UPDATE jobs SET ${CLAIM_SET}
+const claimSql = (gate: string) => `UPDATE jobs SET ${CLAIM_SET}
  WHERE id = (SELECT id FROM jobs WHERE queue = @queue AND ${READY}
-             AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND paused = 1)
+             AND NOT EXISTS (SELECT 1 FROM queues WHERE name = @queue AND (${gate}))
              ORDER BY priority, seq LIMIT 1)
  RETURNING ${JOB_COLUMNS}`;
+
+/** Once the claimer has checked the queue's limits and cut the budget: only a pause stops it. */
+export const CLAIM_SQL = claimSql('paused = 1');
+
+/**
+ * The claim of a queue with no limits and no groups: it claims nothing when the queue has any, so a
+ * busy plain queue needs no separate read of its row (SqliteJobClaimer reads it only when this comes
+ * back empty). The twin of PostgreSQL's PLAIN_CLAIM_SQL.
+ */
+export const PLAIN_CLAIM_SQL = claimSql(
+  `paused = 1 OR global_concurrency IS NOT NULL OR rate_limit_max IS NOT NULL OR coalesce(rate_limited_until, 0) > @now
+   OR EXISTS (SELECT 1 FROM group_rotation WHERE queue = @queue)`,
+);
 
 /**
  * The worker hot path: claim, settle (complete / fail / retry), lock renewal and stalled recovery.
@@ -60,6 +75,7 @@ export class SqliteJobLifecycle {
     this.s = {
       // Rows as arrays, read by claimedRow (job-row.mapper.ts: cheaper than better-sqlite3's row objects).
       claim: db.prepare<Record<string, unknown>, unknown[]>(CLAIM_SQL).raw(true),
+      plainClaim: db.prepare<Record<string, unknown>, unknown[]>(PLAIN_CLAIM_SQL).raw(true),
       hasReady: db.prepare<{ queue: string }, number>(`SELECT 1 FROM jobs WHERE queue = @queue AND ${READY} LIMIT 1`).pluck(),
       // RETURNING LINKED: whether a parent waits for this job, so only flow/DAG jobs pay for resolution.
       complete: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
@@ -98,10 +114,19 @@ export class SqliteJobLifecycle {
   }
 
   claim(request: ClaimRequest, now: number): JobRecord[] {
+    return this.claimWith(this.s.claim, request, now);
+  }
+
+  /** The claim of a queue without limits or groups; nothing when the queue has some (PLAIN_CLAIM_SQL). */
+  claimPlain(request: ClaimRequest, now: number): JobRecord[] {
+    return this.claimWith(this.s.plainClaim, request, now);
+  }
+
+  private claimWith(statement: Statement<Record<string, unknown>, unknown[]>, request: ClaimRequest, now: number): JobRecord[] {
     const params = { ...claimParams(request, now), queue: request.queue };
     const records: JobRecord[] = [];
     while (records.length < request.limit) {
-      const values = this.s.claim.get(params);
+      const values = statement.get(params);
       if (values === undefined) break;
       records.push(toJobRecord(this.claimedRow(values), this.codec));
     }

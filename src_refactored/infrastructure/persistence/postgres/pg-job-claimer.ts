@@ -2,6 +2,7 @@ import type { ClaimRequest } from '../../../core/application/ports/job-record.js
 import type { ClaimOutcome } from '../drizzle/sqlite-job-claimer.js';
 import { toJobRecord } from '../drizzle/job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
+import { isLimited } from '../claim-limits.js';
 import type { PgStore } from './pg-store.js';
 import { pgSql } from './pg-statement.js';
 import type { PgJobLifecycle } from './pg-job-lifecycle.js';
@@ -102,8 +103,4 @@ export class PgJobClaimer {
     await this.s.window.run(ex, { start: window.start, count, queue: request.queue });
     return count >= limiter!.max ? { jobs, blockedUntil: window.end } : { jobs };
   }
-}
-
-function isLimited(row: LimitsRow, request: ClaimRequest, now: number): boolean {
-  return row.gc !== null || row.rmax !== null || (row.until ?? 0) > now || row.grouped || request.limiter !== undefined;
 }
