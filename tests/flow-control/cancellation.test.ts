@@ -108,6 +108,23 @@ describe('cancellation', () => {
     expect(stored).toMatchObject({ failedReason: 'enough', returnvalue: null, attemptsMade: 1 });
     await worker.close();
   });
+
+  it("worker.cancelJob from an 'active' listener: the processor never runs and the job fails with the reason", async () => {
+    const { engine, close } = await openEngine('memory');
+    defer(close);
+    const queue = new Queue('q', { connection: engine });
+    let ran = false;
+    const worker = new Worker('q', async () => void (ran = true), { connection: engine });
+    worker.on('active', (job) => worker.cancelJob(job.id, 'changed my mind'));
+    const failed = nextEvent<[unknown, Error]>(worker, 'failed');
+    const job = await queue.add('n', 1, { attempts: 3 });
+    const [, error] = await failed;
+    expect(error).toBeInstanceOf(CancelledError);
+    expect(ran).toBe(false);
+    expect(await queue.getJob(job.id)).toMatchObject({ failedReason: 'changed my mind', attemptsMade: 1 });
+    expect(await queue.getJobState(job.id)).toBe('failed');
+    await worker.close();
+  });
 });
 
 describe('cancellation and crashes', () => {

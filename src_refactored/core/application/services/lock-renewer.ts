@@ -3,6 +3,7 @@ import type { WorkerRunnerOptions } from './worker-runner-options.js';
 import type { GuardedJob } from './runner-guards.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError } from '../../domain/job/cancel-errors.js';
+import { abortAttempt } from './attempt-guards.js';
 
 /**
  * Lock renewal of one runner's active jobs, every `lockRenewTime` (driven by the runner's timer, read
@@ -52,9 +53,9 @@ export class LockRenewer {
       const a = list[i];
       if (!renewal.held) {
         lost.push(a.record.id);
-        a.controller.abort(new LockLostError(a.record.id, 'renewLock'));
+        abortAttempt(a, new LockLostError(a.record.id, 'renewLock'));
       } else if (renewal.cancelReason !== null) {
-        a.controller.abort(new CancelledError(renewal.cancelReason));
+        abortAttempt(a, new CancelledError(renewal.cancelReason));
       }
     });
     if (lost.length > 0) this.onLost(lost);

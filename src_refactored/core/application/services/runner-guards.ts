@@ -3,12 +3,11 @@ import type { RunnerDeps } from './worker-runner.js';
 import type { SettleOutcome } from './settle-command.js';
 import { TimeoutError } from '../../domain/job/flow-control-errors.js';
 import { CancelledError } from '../../domain/job/cancel-errors.js';
-import { AttemptDeadlines, CancelWatch, abortedAttempt } from './attempt-guards.js';
+import { AttemptDeadlines, CancelWatch, abortAttempt, stopsAttempt, type GuardedAttempt } from './attempt-guards.js';
 
-export interface GuardedJob {
+export interface GuardedJob extends GuardedAttempt {
   record: JobRecord;
   token: string;
-  controller: AbortController;
 }
 
 /**
@@ -30,7 +29,7 @@ export class RunnerGuards {
   ) {
     this.deadlines = new AttemptDeadlines(deps.clock, deps.settings.idleCheckInterval, (id) => {
       const job = active().get(id);
-      job?.controller.abort(new TimeoutError(id, job.record.opts.timeout ?? 0));
+      if (job !== undefined) abortAttempt(job, new TimeoutError(id, job.record.opts.timeout ?? 0));
     });
     this.cancelWatch = new CancelWatch(queue, deps.control, active, onError);
   }
@@ -47,11 +46,18 @@ export class RunnerGuards {
    * out. The runner races this against the processor, so the attempt is settled at that moment.
    */
   guard(job: GuardedJob): Promise<SettleOutcome> {
-    // Cancelled while it was active before (its worker died, or the attempt failed just then): stop at once.
-    if (job.record.cancelReason !== null) job.controller.abort(new CancelledError(job.record.cancelReason));
+    const stopped = new Promise<Error>((resolve) => (job.stop = resolve));
+    const { signal } = job.controller;
+    // Aborted between the claim and now (a cancelJob from an 'active' listener): as if it came now.
+    if (signal.aborted) {
+      if (stopsAttempt(signal.reason)) job.stop!(signal.reason);
+    } else if (job.record.cancelReason !== null) {
+      // Cancelled while it was active before (its worker died, or the attempt failed just then): stop at once.
+      abortAttempt(job, new CancelledError(job.record.cancelReason));
+    }
     const timeout = job.record.opts.timeout;
     if (timeout !== undefined) this.deadlines.add(job.record.id, this.deps.clock.now() + timeout);
-    return abortedAttempt(job.controller.signal).then((error): SettleOutcome => ({ kind: 'failed', error }));
+    return stopped.then((error): SettleOutcome => ({ kind: 'failed', error }));
   }
 
   ended(jobId: string): void {

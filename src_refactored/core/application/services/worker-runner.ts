@@ -14,14 +14,12 @@ import { movedByProcessor, settleCommandFor, type SettleOutcome } from './settle
 import { wakeForEffects } from './store-effects.js';
 import { publishStepEvents } from './step-events.js';
 import type { IFlowControlRepository } from '../ports/flow-control-repository.port.js';
-import { RunnerGuards } from './runner-guards.js';
+import { RunnerGuards, type GuardedJob } from './runner-guards.js';
+import { abortAttempt } from './attempt-guards.js';
 import { LockRenewer } from './lock-renewer.js';
 import { StoreBackoff } from './store-backoff.js';
 
-interface ActiveJob<C> {
-  record: JobRecord;
-  token: string;
-  controller: AbortController;
+interface ActiveJob<C> extends GuardedJob {
   context: C;
 }
 
@@ -138,7 +136,7 @@ export class WorkerRunner<C> {
   cancelLocal(jobId: string, reason: string): boolean {
     const active = this.active.get(jobId);
     if (active === undefined) return false;
-    active.controller.abort(new CancelledError(reason));
+    abortAttempt(active, new CancelledError(reason));
     return true;
   }
 
@@ -146,7 +144,7 @@ export class WorkerRunner<C> {
     this.paused = true;
     if (force) {
       const list = [...this.active.values()];
-      for (const a of list) a.controller.abort(new WorkerClosedError());
+      for (const a of list) abortAttempt(a, new WorkerClosedError());
       // Hand the jobs back at once instead of leaving them to the stalled sweep.
       await this.deps.jobs.release(list.map((a) => ({ queue: this.queue, id: a.record.id, token: a.token }))).catch(() => undefined);
     } else {
