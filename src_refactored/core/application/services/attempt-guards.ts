@@ -10,11 +10,6 @@ export interface GuardedAttempt {
   stop?: (error: Error) => void;
 }
 
-/** Whether an abort reason ends the attempt now: a cancel or a timeout (not a lost lock or a closing worker). */
-export function stopsAttempt(reason: unknown): reason is Error {
-  return reason instanceof CancelledError || reason instanceof TimeoutError;
-}
-
 /**
  * Aborts an attempt's signal; a cancel or a timeout also settles the attempt at that moment. The runner
  * races the guard against the processor, so a processor that ignores its signal can no longer complete
@@ -25,7 +20,8 @@ export function stopsAttempt(reason: unknown): reason is Error {
 export function abortAttempt(attempt: GuardedAttempt, reason: Error): void {
   if (attempt.controller.signal.aborted) return;
   attempt.controller.abort(reason);
-  if (stopsAttempt(reason)) attempt.stop?.(reason);
+  // A lost lock or a closing worker only aborts the signal; the runner settles those attempts itself.
+  if (reason instanceof CancelledError || reason instanceof TimeoutError) attempt.stop?.(reason);
 }
 
 /**

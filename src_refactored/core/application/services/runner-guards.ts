@@ -3,7 +3,7 @@ import type { RunnerDeps } from './worker-runner.js';
 import type { SettleOutcome } from './settle-command.js';
 import { TimeoutError } from '../../domain/job/flow-control-errors.js';
 import { CancelledError } from '../../domain/job/cancel-errors.js';
-import { AttemptDeadlines, CancelWatch, abortAttempt, stopsAttempt, type GuardedAttempt } from './attempt-guards.js';
+import { AttemptDeadlines, CancelWatch, abortAttempt, type GuardedAttempt } from './attempt-guards.js';
 
 export interface GuardedJob extends GuardedAttempt {
   record: JobRecord;
@@ -43,18 +43,13 @@ export class RunnerGuards {
 
   /**
    * Starts the attempt's deadline (`opts.timeout`) and resolves when the attempt is cancelled or timed
-   * out. The runner races this against the processor, so the attempt is settled at that moment.
+   * out (abortAttempt). Called as the attempt starts, before anything can abort it. The runner races
+   * this against the processor, so the attempt is settled at that moment.
    */
   guard(job: GuardedJob): Promise<SettleOutcome> {
     const stopped = new Promise<Error>((resolve) => (job.stop = resolve));
-    const { signal } = job.controller;
-    // Aborted between the claim and now (a cancelJob from an 'active' listener): as if it came now.
-    if (signal.aborted) {
-      if (stopsAttempt(signal.reason)) job.stop!(signal.reason);
-    } else if (job.record.cancelReason !== null) {
-      // Cancelled while it was active before (its worker died, or the attempt failed just then): stop at once.
-      abortAttempt(job, new CancelledError(job.record.cancelReason));
-    }
+    // Cancelled while it was active before (its worker died, or the attempt failed just then): stop at once.
+    if (job.record.cancelReason !== null) abortAttempt(job, new CancelledError(job.record.cancelReason));
     const timeout = job.record.opts.timeout;
     if (timeout !== undefined) this.deadlines.add(job.record.id, this.deps.clock.now() + timeout);
     return stopped.then((error): SettleOutcome => ({ kind: 'failed', error }));

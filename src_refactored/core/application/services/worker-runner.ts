@@ -250,14 +250,15 @@ export class WorkerRunner<C> {
     const context = this.hooks.createContext(record, token, controller.signal);
     const active: ActiveJob<C> = { record, token, controller, context };
     this.active.set(record.id, active);
+    // A cancel or timeout settles the attempt now, whatever the processor does later. Guarded before the
+    // 'active' listeners run, so a cancelJob from one of them settles it too.
+    const stopped = this.guards.guard(active);
     this.hooks.onActive(context);
-    const run = this.execute(active).finally(() => this.inflight.delete(run));
+    const run = this.execute(active, stopped).finally(() => this.inflight.delete(run));
     this.inflight.add(run);
   }
 
-  private async execute(active: ActiveJob<C>): Promise<void> {
-    // A cancel or timeout settles the attempt now, whatever the processor does later.
-    const stopped = this.guards.guard(active);
+  private async execute(active: ActiveJob<C>, stopped: Promise<SettleOutcome>): Promise<void> {
     const processed = active.controller.signal.aborted
       ? stopped // cancelled before it started: the processor is not run
       : Promise.resolve()

@@ -26,6 +26,8 @@ export const JOB_COLUMNS = `id, queue, job_id, name, ${JOB_DATA} AS data, opts, 
   run_at, attempts_made, attempts_started, stalled_counter, max_attempts, progress, returnvalue, failed_reason,
   stacktrace, processed_on, finished_on, processed_by, lock_token, locked_until, group_id, parent_queue, parent_id,
   pending_deps, cancel_reason, dedup_id`;
+/** One whole job by its id (positional: queue, job id), data resolved. */
+export const JOB_BY_ID = `SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ?`;
 /** The state a job enters when it becomes runnable again. */
 export const READY_STATE_OF_ROW = `CASE WHEN priority > 0 THEN 'prioritized' ELSE 'waiting' END`;
 /** Keeps a LIFO job (negative seq) at the front when it is re-sequenced. */

@@ -1,7 +1,7 @@
 import type { JobsOptions } from '../../../core/domain/job/job-options.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { JobRow } from './job-row.mapper.js';
-import { JOB_COLUMNS } from './sql-fragments.js';
+import { JOB_BY_ID } from './sql-fragments.js';
 
 type Dedup = NonNullable<JobsOptions['deduplication']>;
 
@@ -22,7 +22,7 @@ export class SqliteDeduplication {
   constructor(db: SqliteDb) {
     this.s = {
       key: db.prepare<[string, string], KeyRow>('SELECT job_id, expires_at FROM deduplication_keys WHERE queue = ? AND dedup_id = ?'),
-      job: db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ?`),
+      job: db.prepare<[string, string], JobRow>(JOB_BY_ID),
       upsert: db.prepare(
         `INSERT INTO deduplication_keys (queue, dedup_id, job_id, expires_at) VALUES (@queue, @dedupId, @jobId, @expiresAt)
          ON CONFLICT (queue, dedup_id) DO UPDATE SET job_id = excluded.job_id, expires_at = excluded.expires_at`,

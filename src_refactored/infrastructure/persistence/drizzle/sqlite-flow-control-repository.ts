@@ -14,7 +14,7 @@ import { SqliteQueueCounters } from './sqlite-queue-counters.js';
 import type { SqliteDb } from './sqlite-database.js';
 import { SqliteDeduplication } from './sqlite-deduplication.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
-import { JOB_COLUMNS } from './sql-fragments.js';
+import { JOB_BY_ID } from './sql-fragments.js';
 
 /** States a cancel fails at once (the job is not running). */
 const NOT_RUNNING = `state IN ('waiting', 'prioritized', 'delayed', 'waiting-children')`;
@@ -65,7 +65,7 @@ export class SqliteFlowControlRepository implements IFlowControlRepository {
       groupOverrideOf: db.prepare<[string, string], { concurrency: number }>(
         'SELECT concurrency FROM queue_groups WHERE queue = ? AND group_id = ?',
       ),
-      job: db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ?`),
+      job: db.prepare<[string, string], JobRow>(JOB_BY_ID),
       failNow: db.prepare(
         `UPDATE jobs SET state = 'failed', failed_reason = @reason, finished_on = @now, run_at = NULL
          WHERE id = @rowId AND ${NOT_RUNNING}`,

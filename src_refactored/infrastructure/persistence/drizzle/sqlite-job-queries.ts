@@ -3,7 +3,7 @@ import { JOB_STATES, type JobState, type JobStateOrUnknown } from '../../../core
 import type { SqliteDb } from './sqlite-database.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
-import { FINISHED, JOB_COLUMNS, READY } from './sql-fragments.js';
+import { FINISHED, JOB_BY_ID, JOB_COLUMNS, READY } from './sql-fragments.js';
 import { SqliteJobPayloads, inlineData } from './sqlite-job-payloads.js';
 
 const TOKEN_FENCE = `(@token IS NULL OR (lock_token = @token AND state = 'active'))`;
@@ -33,7 +33,7 @@ export class SqliteJobQueries {
     };
     this.payloads = new SqliteJobPayloads(db);
     this.s = {
-      find: db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ?`),
+      find: db.prepare<[string, string], JobRow>(JOB_BY_ID),
       state: db.prepare<[string, string], { state: string }>('SELECT state FROM jobs WHERE queue = ? AND job_id = ?'),
       rowId: db.prepare<Record<string, unknown>, { id: number }>(
         `SELECT id FROM jobs WHERE queue = @queue AND job_id = @id AND ${TOKEN_FENCE}`,

@@ -7,7 +7,7 @@ import { SqliteDeduplication } from './sqlite-deduplication.js';
 import { SqliteGroupRotation } from './sqlite-group-rotation.js';
 import { SqliteDependencyLinks } from './sqlite-dependency-links.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
-import { JOB_COLUMNS } from './sql-fragments.js';
+import { JOB_BY_ID } from './sql-fragments.js';
 import { SqliteJobPayloads, inlineData } from './sqlite-job-payloads.js';
 
 /** The named parameters of a new job's INSERT (both adapters insert the same columns). */
@@ -105,7 +105,7 @@ export class SqliteJobWriter {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT (queue, job_id) DO NOTHING`,
     );
-    this.findStmt = db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ?`);
+    this.findStmt = db.prepare<[string, string], JobRow>(JOB_BY_ID);
   }
 
   insert(jobs: readonly NewJob[], now: number): InsertResult[] {

@@ -8,7 +8,7 @@ import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
 import { toJobRecord, type JobRow } from './job-row.mapper.js';
-import { JOB_COLUMNS } from './sql-fragments.js';
+import { JOB_BY_ID } from './sql-fragments.js';
 
 /**
  * A job that stalled past `maxStalledCount` fails for good: its flow parents / dependents are resolved and
@@ -26,7 +26,7 @@ export class SqliteStalledFollowUps {
   ) {
     this.deadLetters = new SqliteDeadLetters(db, counters, codec);
     this.resolver = new SqliteDependencyResolver(db, counters, this.deadLetters, codec);
-    this.find = db.prepare<[string, string], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE queue = ? AND job_id = ?`);
+    this.find = db.prepare<[string, string], JobRow>(JOB_BY_ID);
   }
 
   /** Runs `recover` (which may delete the failed jobs: removeOnFail) and then the follow-ups of its failures. */
