@@ -32,26 +32,3 @@ export interface FinishedTimes {
   delay: number;
   processed_on: number | null;
 }
-
-/**
- * The (kind, minute, amount) rows one finished job adds to: its minute and the all-time total, and when
- * its times are known the processing and wait histograms and sums. `times` is undefined for a job failed
- * by the stalled sweep. Both adapters' recorders aggregate these per transaction.
- */
-export function finishedObservations(
-  kind: 'completed' | 'failed',
-  times: FinishedTimes | undefined,
-  now: number,
-): [kind: string, minute: number, amount: number][] {
-  const rows: [string, number, number][] = [[kind, minuteOf(now), 1], [kind, ALL_TIME, 1]];
-  if (times === undefined || times.processed_on === null) return rows;
-  const processing = Math.max(0, now - times.processed_on);
-  const wait = Math.max(0, times.processed_on - (times.timestamp + times.delay));
-  rows.push(
-    ['processing_ms_bucket', bucketOf(processing), 1],
-    ['processing_ms_sum', ALL_TIME, processing],
-    ['wait_ms_bucket', bucketOf(wait), 1],
-    ['wait_ms_sum', ALL_TIME, wait],
-  );
-  return rows;
-}

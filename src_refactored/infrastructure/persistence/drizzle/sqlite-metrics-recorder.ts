@@ -1,5 +1,6 @@
 import type { SqliteDb } from './sqlite-database.js';
-import { finishedObservations, METRICS_RETENTION_MINUTES, type FinishedTimes } from './metrics-layout.js';
+import { METRICS_RETENTION_MINUTES, type FinishedTimes } from './metrics-layout.js';
+import { MetricsTally, type MetricRow } from './metrics-tally.js';
 import { SqliteTransactor } from './sqlite-transactor.js';
 import { joinTransactions, type TransactionParticipant } from './transaction-participants.js';
 
@@ -8,13 +9,6 @@ import { joinTransactions, type TransactionParticipant } from './transaction-par
  * with every settle cost a job at concurrency 1 six upserts and one or two more WAL pages per commit.
  */
 const WRITE_AFTER_MS = 1000;
-
-interface Row {
-  queue: string;
-  kind: string;
-  minute: number;
-  count: number;
-}
 
 const recorders = new WeakMap<SqliteDb, SqliteMetricsRecorder>();
 
@@ -33,9 +27,9 @@ export class SqliteMetricsRecorder implements TransactionParticipant {
    * This transaction's observations. Replaced rather than cleared: a cleared V8 Map keeps a link to its
    * successor table, so each settle's table kept the next alive through young GCs (W3 promoted 51 → 38 MB).
    */
-  private pending = new Map<string, Row>();
+  private pending = new MetricsTally();
   /** Committed observations whose rows are not written yet. */
-  private readonly unwritten = new Map<string, Row>();
+  private unwritten = new MetricsTally();
   private unwrittenSince = 0;
   private writeNowRequested = false;
   private wroteInTransaction = false;
@@ -73,7 +67,7 @@ export class SqliteMetricsRecorder implements TransactionParticipant {
 
   /** One job finished (`times` undefined when unknown, e.g. a stalled job failed by the sweep). */
   observe(queue: string, kind: 'completed' | 'failed', times: FinishedTimes | undefined, now: number): void {
-    for (const [k, minute, amount] of finishedObservations(kind, times, now)) add(this.pending, { queue, kind: k, minute, count: amount });
+    this.pending.observe(queue, kind, times, now);
   }
 
   begin(): void {
@@ -82,27 +76,22 @@ export class SqliteMetricsRecorder implements TransactionParticipant {
   }
 
   beforeCommit(): void {
-    const due = this.unwritten.size > 0 && performance.now() - this.unwrittenSince >= WRITE_AFTER_MS;
+    const due = !this.unwritten.isEmpty && performance.now() - this.unwrittenSince >= WRITE_AFTER_MS;
     if (!due && !this.writeNowRequested) return;
-    for (const row of this.unwritten.values()) this.write(row);
-    for (const row of this.pending.values()) this.write(row);
+    for (const row of this.unwritten.rows()) this.write(row);
+    for (const row of this.pending.rows()) this.write(row);
     this.wroteInTransaction = true;
   }
 
   afterCommit(): void {
     this.writeNowRequested = false;
     if (this.wroteInTransaction) {
-      this.unwritten.clear();
+      this.unwritten = new MetricsTally();
       clearTimeout(this.timer);
       this.timer = undefined;
-    } else if (this.pending.size > 0) {
-      if (this.unwritten.size === 0) this.unwrittenSince = performance.now();
-      // Merged by the keys pending already has (a key string per row and commit was W4's metrics cost).
-      for (const [key, row] of this.pending) {
-        const entry = this.unwritten.get(key);
-        if (entry !== undefined) entry.count += row.count;
-        else this.unwritten.set(key, row);
-      }
+    } else if (!this.pending.isEmpty) {
+      if (this.unwritten.isEmpty) this.unwrittenSince = performance.now();
+      this.unwritten.merge(this.pending);
       this.timer ??= setTimeout(() => this.writeNow(), WRITE_AFTER_MS).unref();
     }
     this.forgetPending();
@@ -114,12 +103,12 @@ export class SqliteMetricsRecorder implements TransactionParticipant {
   }
 
   private forgetPending(): void {
-    if (this.pending.size > 0) this.pending = new Map();
+    if (!this.pending.isEmpty) this.pending = new MetricsTally();
   }
 
   private writeNow(): void {
     this.timer = undefined;
-    if (this.unwritten.size === 0 || !this.db.open) return;
+    if (this.unwritten.isEmpty || !this.db.open) return;
     try {
       this.tx.writeSync(() => {
         this.writeNowRequested = true; // beforeCommit, after this unit of work, writes the rows
@@ -130,7 +119,7 @@ export class SqliteMetricsRecorder implements TransactionParticipant {
     }
   }
 
-  private write({ queue, kind, minute, count }: Row): void {
+  private write({ queue, kind, minute, count }: MetricRow): void {
     this.s.upsert.run(queue, kind, minute, count);
     if (minute >= 0 && (kind === 'completed' || kind === 'failed')) this.trim(queue, kind, minute);
   }
@@ -141,11 +130,4 @@ export class SqliteMetricsRecorder implements TransactionParticipant {
     this.trimmedMinute.set(key, minute);
     this.s.trim.run(queue, kind, minute - METRICS_RETENTION_MINUTES);
   }
-}
-
-function add(rows: Map<string, Row>, row: Row): void {
-  const key = `${row.queue}\u0000${row.kind}\u0000${row.minute}`;
-  const entry = rows.get(key);
-  if (entry !== undefined) entry.count += row.count;
-  else rows.set(key, { ...row });
 }

@@ -1,14 +1,8 @@
 import type { PgExecutor } from './pg-connection.js';
 import type { PgStore } from './pg-store.js';
 import { pgSql } from './pg-statement.js';
-import { finishedObservations, METRICS_RETENTION_MINUTES, type FinishedTimes } from '../drizzle/metrics-layout.js';
-
-interface Pending {
-  queue: string;
-  kind: string;
-  minute: number;
-  count: number;
-}
+import { METRICS_RETENTION_MINUTES, type FinishedTimes } from '../drizzle/metrics-layout.js';
+import { MetricsTally, type MetricRow } from '../drizzle/metrics-tally.js';
 
 /**
  * The PostgreSQL twin of SqliteMetricsRecorder: the completions and failures of one transaction become a
@@ -22,7 +16,7 @@ interface Pending {
  *   concurrent settles from deadlocking on them (a deadlock costs deadlock_timeout, 1 s by default).
  */
 export class PgMetricsRecorder {
-  private readonly pending = new WeakMap<PgExecutor, Map<string, Pending>>();
+  private readonly pending = new WeakMap<PgExecutor, MetricsTally>();
   private readonly trimmedMinute = new Map<string, number>();
   private readonly s;
 
@@ -40,7 +34,10 @@ export class PgMetricsRecorder {
 
   /** One job finished (`times` undefined when unknown, e.g. a stalled job failed by the sweep). */
   observe(queue: string, kind: 'completed' | 'failed', times: FinishedTimes | undefined, now: number): void {
-    for (const [k, minute, amount] of finishedObservations(kind, times, now)) this.add(queue, k, minute, amount);
+    const ex = this.store.tx.ex;
+    let tally = this.pending.get(ex);
+    if (tally === undefined) this.pending.set(ex, (tally = new MetricsTally()));
+    tally.observe(queue, kind, times, now);
   }
 
   /** Forgets what this transaction observed so far. */
@@ -51,10 +48,10 @@ export class PgMetricsRecorder {
   /** Writes what this transaction observed since its last flush; call it as the transaction's last work. */
   async flush(): Promise<void> {
     const ex = this.store.tx.ex;
-    const entries = this.pending.get(ex);
-    if (entries === undefined) return;
+    const tally = this.pending.get(ex);
+    if (tally === undefined) return;
     this.pending.delete(ex);
-    const rows = [...entries.keys()].sort().map((key) => entries.get(key)!);
+    const rows = [...tally.rows()].map((row) => ({ row, key: lockOrderKey(row) })).sort((a, b) => (a.key < b.key ? -1 : 1)).map((e) => e.row);
     await this.s.upsert.run(ex, {
       queues: rows.map((r) => r.queue),
       kinds: rows.map((r) => r.kind),
@@ -72,14 +69,12 @@ export class PgMetricsRecorder {
     this.trimmedMinute.set(key, minute);
     await this.s.trim.run(ex, { queue, kind, before: minute - METRICS_RETENTION_MINUTES });
   }
+}
 
-  private add(queue: string, kind: string, minute: number, count: number): void {
-    const ex = this.store.tx.ex;
-    let entries = this.pending.get(ex);
-    if (entries === undefined) this.pending.set(ex, (entries = new Map()));
-    const key = `${queue}\u0000${kind}\u0000${minute}`;
-    const entry = entries.get(key);
-    if (entry !== undefined) entry.count += count;
-    else entries.set(key, { queue, kind, minute, count });
-  }
+/**
+ * The upserts' order: every process takes the metrics rows' locks in this one order. The same string
+ * order as before the tally (minute compared as text), so processes of both versions agree during an upgrade.
+ */
+function lockOrderKey({ queue, kind, minute }: MetricRow): string {
+  return `${queue}\u0000${kind}\u0000${minute}`;
 }
