@@ -51,7 +51,7 @@ export class PgMetricsRecorder {
     const tally = this.pending.get(ex);
     if (tally === undefined) return;
     this.pending.delete(ex);
-    const rows = [...tally.rows()].map((row) => ({ row, key: lockOrderKey(row) })).sort((a, b) => (a.key < b.key ? -1 : 1)).map((e) => e.row);
+    const rows = [...tally.rows()].sort((a, b) => (lockOrderKey(a) < lockOrderKey(b) ? -1 : 1));
     await this.s.upsert.run(ex, {
       queues: rows.map((r) => r.queue),
       kinds: rows.map((r) => r.kind),
