@@ -10,6 +10,7 @@ import { DEFAULT_EVENTS_MAX_LEN, MAX_BUFFERED } from './stored-event.mapper.js';
 import { EVENT_BATCH_COLUMNS, encodeBatch, expandBatches, type EventBatchRow, type TimedEvent } from './sqlite-event-batch.mapper.js';
 import { joinTransactions, type TransactionParticipant } from '../persistence/drizzle/transaction-participants.js';
 import { plainCodec, type PayloadCodec } from '../persistence/codec/payload-codec.js';
+import { HeldTransaction } from '../persistence/drizzle/sqlite-held-transaction.js';
 
 /** While another process holds the write lock, buffered events are retried after this many ms. */
 const BUSY_RETRY_MS = 10;
@@ -128,11 +129,13 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
   }
 
   async flush(): Promise<void> {
+    this.commitHeld();
     this.flushNow();
   }
 
   /** Writes what is buffered (the engine calls this before closing the file) and stops. */
   close(): void {
+    this.commitHeld();
     this.flushNow();
     this.closed = true;
     this.leaveTransactions();
@@ -160,13 +163,14 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
 
   afterCommit(): void {
     const stored = this.stored;
-    if (stored.length === 0) return;
     this.inFlight = [];
     this.stored = [];
     // Only events someone here listens to wait for the end of the turn. A loop of awaited add() or addBulk()
     // calls never ends its turn: W2 kept all of its 200 000 events (~20 MB at 100 000 jobs) until it returned.
     for (const event of stored) if (this.listeners.wants(event.queue)) this.toDeliver.push(event);
-    this.flushTimer ??= setImmediate(() => this.flushNow());
+    // Delivered at the end of the turn, when events this commit left buffered (published before a held
+    // transaction began) are written too.
+    if (stored.length > 0 || this.buffer.length > 0) this.flushTimer ??= setImmediate(() => this.flushNow());
   }
 
   afterRollback(): void {
@@ -185,7 +189,8 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
       clearTimeout(this.flushTimer as NodeJS.Timeout);
       this.flushTimer = undefined;
     }
-    if (this.buffer.length > 0 && !this.closed) this.writeBuffered();
+    // While a worker's steps are held open (group commit), their commit stores the buffer.
+    if (this.buffer.length > 0 && !this.closed && HeldTransaction.of(this.db) === undefined) this.writeBuffered();
     const stored = this.toDeliver;
     this.toDeliver = [];
     for (const event of stored) this.listeners.deliver(event);
@@ -209,6 +214,10 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     } finally {
       this.flushing = false;
     }
+  }
+
+  private commitHeld(): void {
+    if (this.db.open) HeldTransaction.commit(this.db);
   }
 
   /** Stores `batch` (inside the caller's write transaction): one row per run of one queue's events. */

@@ -4,6 +4,7 @@ import type { EncryptionCodec } from '../../infrastructure/persistence/codec/enc
 import { SqliteCheckpointer } from '../../infrastructure/persistence/drizzle/sqlite-checkpointer.js';
 import { openSqliteDatabase, type SqliteDb } from '../../infrastructure/persistence/drizzle/sqlite-database.js';
 import { SqliteMetricsRecorder } from '../../infrastructure/persistence/drizzle/sqlite-metrics-recorder.js';
+import { HeldTransaction } from '../../infrastructure/persistence/drizzle/sqlite-held-transaction.js';
 import { SqlitePayloadRewriter } from '../../infrastructure/persistence/drizzle/sqlite-payload-rewriter.js';
 import { PgPayloadRewriter } from '../../infrastructure/persistence/postgres/pg-payload-rewriter.js';
 import { PgStore } from '../../infrastructure/persistence/postgres/pg-store.js';
@@ -52,6 +53,7 @@ class SqliteEngineStore implements EngineStore {
   }
 
   async close(): Promise<void> {
+    HeldTransaction.commit(this.sqlite); // a worker's group-committed steps
     SqliteMetricsRecorder.writeUnwritten(this.sqlite); // the last second's metric observations
     await this.checkpointer?.stop();
     // The last connection to close checkpoints what is left and removes the WAL file.

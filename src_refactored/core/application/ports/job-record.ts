@@ -111,4 +111,9 @@ export interface SettleResult {
   claimBlockedUntil?: number;
   /** Events of follow-up changes the settle made (parents released or failed, dead letters added). */
   effects?: QueueEventRecord[];
+  /**
+   * Set when the step was written into a transaction that commits later, with the caller's next steps
+   * (`settle(…, continues)`): resolves with that commit, rejects when the steps were rolled back.
+   */
+  durable?: Promise<void>;
 }

@@ -68,12 +68,16 @@ export interface IJobRepository {
    * Writes settled attempts (fenced by token) and optionally claims the next jobs, in one transaction.
    * `withinTransaction` gets the result before the commit (synchronously; it must not do I/O of its own):
    * events published there are stored by the same commit as the step they describe.
+   * With `continues`, an adapter may leave the transaction open for the caller's next steps (group
+   * commit) until `continues()` returns false at an event-loop turn boundary; the result's `durable`
+   * then settles with that commit. Other writes are not held back: they commit held steps first.
    */
   settle(
     commands: readonly SettleCommand[],
     now: number,
     next?: ClaimRequest,
     withinTransaction?: (result: SettleResult) => void,
+    continues?: () => boolean,
   ): Promise<SettleResult>;
   /** Returns active jobs to waiting without counting an attempt (a worker closing with `force`). */
   release(locks: readonly LockRef[]): Promise<void>;

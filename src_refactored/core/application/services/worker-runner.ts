@@ -18,9 +18,12 @@ import { RunnerGuards, type GuardedJob } from './runner-guards.js';
 import { abortAttempt } from './attempt-guards.js';
 import { LockRenewer } from './lock-renewer.js';
 import { StoreBackoff } from './store-backoff.js';
+import { StepCommits } from './step-commits.js';
 
 interface ActiveJob<C> extends GuardedJob {
   context: C;
+  /** performance.now() as it started (group commit holds only steps of quick jobs). */
+  startedAt: number;
 }
 
 interface PendingSettle<C> {
@@ -28,6 +31,8 @@ interface PendingSettle<C> {
   outcome: SettleOutcome;
   active: ActiveJob<C>;
   done: () => void;
+  /** Wall ms from its start to its outcome. */
+  runMs: number;
 }
 
 export interface RunnerDeps {
@@ -69,6 +74,9 @@ export class WorkerRunner<C> {
   private stopped: (() => void) | undefined;
   private readonly guards: RunnerGuards;
   private readonly locks: LockRenewer;
+  private readonly commits = new StepCommits((error) => this.reportError(error));
+  /** Group commit: held steps stay open while the next pump has jobs to settle. */
+  private readonly continuesHeld = () => this.pending.length > 0 && this.closing === undefined;
 
   constructor(
     readonly queue: string,
@@ -151,6 +159,7 @@ export class WorkerRunner<C> {
       await this.whenIdle();
     }
     while (this.pumping || this.pumpScheduled) await new Promise((r) => setImmediate(r));
+    await this.commits.settledAll();
     if (this.timer !== undefined) clearInterval(this.timer);
     this.guards.close();
     this.storeBackoff.stop();
@@ -201,27 +210,41 @@ export class WorkerRunner<C> {
       if (batch.length === 0 && free <= 0) return;
       const now = this.deps.clock.now();
       const next = free > 0 ? this.claimRequest(free) : undefined;
+      // A step that settles jobs may be group-committed with the next ones (step-commits.ts).
+      const hold = this.commits.mayHold(batch.map((p) => p.runMs)) && this.closing === undefined;
+      const continues = hold ? this.continuesHeld : undefined;
       let result;
       try {
         // The step's events are published inside its transaction, so they are stored by the same commit.
-        result = await this.deps.jobs.settle(batch.map((p) => p.command), now, next, (r) =>
-          publishStepEvents(this.deps.events, this.queue, batch, r),
+        result = await this.deps.jobs.settle(
+          batch.map((p) => p.command),
+          now,
+          next,
+          (r) => publishStepEvents(this.deps.events, this.queue, batch, r),
+          continues,
         );
       } catch (error) {
         this.reportError(error);
-        // Keep finished attempts for a retry after a pause (their tokens still fence them); a closing
-        // worker gives up instead: the jobs stay active in the store and the stalled sweep recovers them.
-        if (this.closing === undefined) this.pending = batch.concat(this.pending);
-        else for (const p of batch) p.done();
+        this.retryLater(batch);
         this.idle = true;
         return this.storeBackoff.failed(() => this.schedulePump());
       }
       this.storeBackoff.succeeded();
-      batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
-      wakeForEffects(result.effects, this.deps.signal);
-      for (const record of result.claimed) this.start(record);
-      this.deps.scheduler.noteClaimed(result.claimed);
-      if (next !== undefined) this.noteClaimResult(result.claimed.length, next.limit, result.claimBlockedUntil);
+      // Settled jobs are announced (Worker events, waiters, in-process wake-ups) once their step is
+      // committed, so whoever hears 'completed' finds it stored, from any connection. Claimed jobs start now.
+      const { durable, claimed } = result;
+      const settled = () => {
+        batch.forEach((p, i) => this.afterSettle(p, result.accepted[i], now));
+        wakeForEffects(result.effects, this.deps.signal);
+      };
+      // Rolled back with the held steps (a failed commit): settled again like a failed settle; the jobs
+      // those steps claimed are no longer active in the store, so their fenced writes fail.
+      this.commits.whenCommitted(durable, settled, () => (this.retryLater(batch), this.schedulePump()));
+      for (const record of claimed) this.start(record);
+      this.deps.scheduler.noteClaimed(claimed);
+      if (next !== undefined && this.noteClaimResult(claimed.length, next.limit, result.claimBlockedUntil)) {
+        this.commits.whenCommitted(durable, () => this.announceDrained(), () => undefined);
+      }
     } finally {
       this.pumping = false;
       const woken = this.wokenWhilePumping;
@@ -231,24 +254,34 @@ export class WorkerRunner<C> {
     }
   }
 
-  private noteClaimResult(claimed: number, limit: number, blockedUntil: number | undefined): void {
+  /** Keeps finished attempts for a retry (their tokens still fence them); a closing worker gives up. */
+  private retryLater(batch: PendingSettle<C>[]): void {
+    // Given up, the jobs stay active in the store and the stalled sweep recovers them.
+    if (this.closing === undefined) this.pending = batch.concat(this.pending);
+    else for (const p of batch) p.done();
+  }
+
+  /** Returns whether the queue was drained by this worker (announced once the step is committed). */
+  private noteClaimResult(claimed: number, limit: number, blockedUntil: number | undefined): boolean {
     // Fewer jobs than asked for: the queue is empty now, so wait for a wake-up instead of asking again.
     this.idle = claimed < limit;
     if (blockedUntil !== undefined) this.guards.wakeAt(blockedUntil);
     if (claimed > 0) this.drainedSent = false;
-    else if (blockedUntil !== undefined) return; // rate limited, not drained
-    else if (!this.drainedSent && this.active.size === 0) {
-      this.drainedSent = true;
-      this.hooks.onDrained();
-      this.deps.events.publish({ queue: this.queue, event: 'drained', args: {} });
-    }
+    else if (blockedUntil !== undefined) return false; // rate limited, not drained
+    else if (!this.drainedSent && this.active.size === 0) return (this.drainedSent = true);
+    return false;
+  }
+
+  private announceDrained(): void {
+    this.hooks.onDrained();
+    this.deps.events.publish({ queue: this.queue, event: 'drained', args: {} });
   }
 
   private start(record: JobRecord): void {
     const controller = new AbortController();
     const token = record.lockToken!;
     const context = this.hooks.createContext(record, token, controller.signal);
-    const active: ActiveJob<C> = { record, token, controller, context };
+    const active: ActiveJob<C> = { record, token, controller, context, startedAt: performance.now() };
     this.active.set(record.id, active);
     // A cancel or timeout settles the attempt now, whatever the processor does later. Guarded before the
     // 'active' listeners run, so a cancelJob from one of them settles it too.
@@ -274,10 +307,11 @@ export class WorkerRunner<C> {
       this.hooks.onMoved?.(active.context);
       return this.schedulePump();
     }
+    const runMs = performance.now() - active.startedAt;
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
     this.active.delete(active.record.id);
     await new Promise<void>((done) => {
-      this.pending.push({ command: command.command, outcome: command.outcome, active, done });
+      this.pending.push({ command: command.command, outcome: command.outcome, active, done, runMs });
       this.schedulePump();
     });
   }

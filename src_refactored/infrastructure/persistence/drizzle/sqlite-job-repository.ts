@@ -89,6 +89,7 @@ export class SqliteJobRepository implements IJobRepository {
     now: number,
     next?: ClaimRequest,
     withinTransaction?: (result: SettleResult) => void,
+    continues?: () => boolean,
   ): Promise<SettleResult> {
     // An idle worker's periodic claim (nothing to settle) first looks, without the write lock, whether
     // anything is ready: an empty queue then costs no BEGIN IMMEDIATE, and several worker processes
@@ -96,7 +97,7 @@ export class SqliteJobRepository implements IJobRepository {
     if (commands.length === 0 && next !== undefined && !this.lifecycle.hasReady(next.queue)) {
       return Promise.resolve({ accepted: [], claimed: [], effects: [] });
     }
-    return this.tx.write(() => {
+    const step = () => {
       const effects: SettleResult['effects'] = [];
       const accepted = this.lifecycle.settle(commands, now, effects);
       let result: SettleResult = { accepted, claimed: [], effects };
@@ -106,7 +107,10 @@ export class SqliteJobRepository implements IJobRepository {
       }
       withinTransaction?.(result);
       return result;
-    });
+    };
+    if (continues === undefined) return this.tx.write(step);
+    // Group commit (sqlite-held-transaction.ts): the step joins the held transaction.
+    return this.tx.writeHeld(step, continues, now).then(({ value, durable }) => ((value.durable = durable), value));
   }
 
   private claimAndHook(request: ClaimRequest, now: number): ClaimOutcome {
