@@ -109,6 +109,30 @@ describe('group commit of a worker’s steps', () => {
     expect(seen).toEqual(Array(30).fill('active'));
   });
 
+  it('while another connection writes to the file, steps are committed one by one (its writes get the lock)', async () => {
+    const first = await fileEngine();
+    const second = await fileEngine({}, first.path);
+    const queue = new Queue('q', { connection: first.engine });
+    const other = new Queue('other', { connection: second.engine });
+    await queue.addBulk(Array.from({ length: 200 }, (_, i) => ({ name: 'job', data: { i } })));
+    await other.add('from-the-other-engine', {});
+    const adding = setInterval(() => void other.add('from-the-other-engine', {}), 5);
+    defer(() => clearInterval(adding));
+    const seen: (string | undefined)[] = [];
+    const worker = new Worker<{ i: number }>(
+      'q',
+      async (job) => {
+        if (job.data.i >= 100) seen.push(first.stateSeenElsewhere(job.id!));
+        return 'ok';
+      },
+      { connection: first.engine },
+    );
+    defer(() => worker.close());
+    await until(() => seen.length === 100);
+    // Held, a claim past the first 64 jobs would still be uncommitted when its processor runs ('waiting').
+    expect(seen).toEqual(Array(100).fill('active'));
+  });
+
   it('another engine on the same file in this process writes at once while a worker holds steps', async () => {
     // A write of the second engine that waited for the lock would block this thread (SQLite's busy handler
     // sleeps), so the holder could not commit: each such write would take the whole busy timeout (5 s).

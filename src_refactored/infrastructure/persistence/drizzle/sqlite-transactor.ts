@@ -4,14 +4,13 @@ import { StorageError, type StorageFailure } from './database-errors.js';
 import { SqliteFileGuard } from './sqlite-file-guard.js';
 import { participantsOf } from './transaction-participants.js';
 import { HeldTransaction } from './sqlite-held-transaction.js';
+import { OtherWriters } from './sqlite-other-writers.js';
 
 /** After busy_timeout expired this many times in a row, the call gives up with a StorageError. */
 const BUSY_RETRIES = 5;
 /** Retry pauses grow 10, 20, 40, 80, 160 ms (capped at 250) and are drawn uniformly below that ("full jitter"). */
 const BUSY_BASE_MS = 10;
 const BUSY_CAP_MS = 250;
-
-const COMMITTED = Promise.resolve();
 
 const isBusy = (code: string) => code.startsWith('SQLITE_BUSY') || code === 'SQLITE_LOCKED';
 
@@ -111,16 +110,18 @@ export class SqliteTransactor {
    * boundary, whether the caller writes another step right away; `now` is the step's clock reading (the
    * hold's age is measured on it); `durable` settles with the commit.
    */
-  writeHeld<T>(work: () => T, continues: () => boolean, now: number): Promise<{ value: T; durable: Promise<void> }> {
+  writeHeld<T>(work: () => T, continues: () => boolean, now: number): Promise<{ value: T; durable?: Promise<void> }> {
     return this.withBusyRetry(() => this.writeHeldSync(work, continues, now));
   }
 
-  private writeHeldSync<T>(work: () => T, continues: () => boolean, now: number): { value: T; durable: Promise<void> } {
+  private writeHeldSync<T>(work: () => T, continues: () => boolean, now: number): { value: T; durable?: Promise<void> } {
     this.guard.assertInPlace();
     let held = HeldTransaction.of(this.db);
     if (held === undefined || held.working) {
       // Inside another unit of work: part of it, committed with it.
-      if (this.db.inTransaction) return { value: this.runNested(work), durable: held?.durable ?? COMMITTED };
+      if (this.db.inTransaction) return { value: this.runNested(work), durable: held?.durable };
+      // Others write to this file too: one commit per step, so their writes get the lock between two.
+      if (OtherWriters.of(this.db).lately()) return { value: this.writeSync(work) };
       HeldTransaction.releaseOthers(this.db);
       try {
         held = HeldTransaction.begin(this.db, translate);
