@@ -217,7 +217,7 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
   }
 
   private commitHeld(): void {
-    if (this.db.open) HeldTransaction.commit(this.db);
+    if (this.db.open) HeldTransaction.commitIfOpen(this.db);
   }
 
   /** Stores `batch` (inside the caller's write transaction): one row per run of one queue's events. */

@@ -53,7 +53,7 @@ class SqliteEngineStore implements EngineStore {
   }
 
   async close(): Promise<void> {
-    HeldTransaction.commit(this.sqlite); // a worker's group-committed steps
+    HeldTransaction.commitIfOpen(this.sqlite); // a worker's group-committed steps
     SqliteMetricsRecorder.writeUnwritten(this.sqlite); // the last second's metric observations
     await this.checkpointer?.stop();
     // The last connection to close checkpoints what is left and removes the WAL file.

@@ -64,8 +64,8 @@ export class HeldTransaction {
     return hold;
   }
 
-  /** Commits the held steps of `db`, if any (before another write, a read elsewhere, or a close). */
-  static commit(db: SqliteDb): void {
+  /** Commits the held steps of `db`, if any (before an event flush or a close). */
+  static commitIfOpen(db: SqliteDb): void {
     open.get(db)?.commit();
   }
 

@@ -110,7 +110,7 @@ export class SqliteJobRepository implements IJobRepository {
     };
     if (continues === undefined) return this.tx.write(step);
     // Group commit (sqlite-held-transaction.ts): the step joins the held transaction.
-    return this.tx.writeHeld(step, continues, now).then(({ value, durable }) => ((value.durable = durable), value));
+    return this.tx.writeHeld(step, continues, now).then(({ value, durable }) => ({ ...value, durable }));
   }
 
   private claimAndHook(request: ClaimRequest, now: number): ClaimOutcome {
