@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3';
 import { closeSync, existsSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { readMigrationFiles } from '../migration-files.js';
 import { DatabaseOpenError } from './database-errors.js';
 import { packageRoot } from '../../../shared/package-root.js';
 
@@ -75,7 +75,7 @@ function assertBulliteOrEmpty(db: SqliteDb, path: string): void {
  * the second waits on busy_timeout, then sees the first one's record and skips.
  */
 function applyMigrations(db: SqliteDb): void {
-  const migrations = readMigrationFiles({ migrationsFolder: join(packageRoot(), 'drizzle') });
+  const migrations = readMigrationFiles(join(packageRoot(), 'drizzle'));
   db.exec(
     'CREATE TABLE IF NOT EXISTS __drizzle_migrations (id INTEGER PRIMARY KEY AUTOINCREMENT, hash text NOT NULL, created_at numeric)',
   );

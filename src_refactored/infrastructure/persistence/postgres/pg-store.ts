@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { readMigrationFiles } from 'drizzle-orm/migrator';
+import { readMigrationFiles } from '../migration-files.js';
 import { DatabaseOpenError } from '../drizzle/database-errors.js';
 import type { PgConnection } from './pg-connection.js';
 import { NodePostgresConnection, quoteIdent, type NodePostgresOptions } from './node-postgres-connection.js';
@@ -65,7 +65,7 @@ function describe(options: PgStoreOptions, schema: string): string {
  * store's schema so that each schema migrates on its own.
  */
 async function migrate(connection: PgConnection, schema: string, embedded: boolean): Promise<void> {
-  const migrations = readMigrationFiles({ migrationsFolder: join(packageRoot(), 'drizzle', 'postgres') });
+  const migrations = readMigrationFiles(join(packageRoot(), 'drizzle', 'postgres'));
   const schemaIdent = quoteIdent(schema);
   // PgConnection.transaction is asynchronous by design (BEGIN … awaited statements … COMMIT on one pooled
   // connection, or PGlite's exclusive transaction); the no-async-callback rule is better-sqlite3's.
