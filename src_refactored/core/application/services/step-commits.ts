@@ -24,10 +24,10 @@ export class StepCommits {
 
   constructor(private readonly reportError: (error: unknown) => void) {}
 
-  /** Whether a step settling jobs that ran for `runMs` (wall ms each) may be held (a claim-only step commits at once). */
-  mayHold(runMs: readonly number[]): boolean {
-    this.settled += runMs.length;
-    return runMs.length > 0 && this.settled > WARMUP_SETTLES && runMs.every((ms) => ms < QUICK_JOB_MS);
+  /** Whether a step settling `jobs` (each with its run's wall ms) may be held (a claim-only step commits at once). */
+  mayHold(jobs: readonly { runMs: number }[]): boolean {
+    this.settled += jobs.length;
+    return jobs.length > 0 && this.settled > WARMUP_SETTLES && jobs.every((job) => job.runMs < QUICK_JOB_MS);
   }
 
   /**

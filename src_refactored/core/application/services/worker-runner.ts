@@ -211,7 +211,7 @@ export class WorkerRunner<C> {
       const now = this.deps.clock.now();
       const next = free > 0 ? this.claimRequest(free) : undefined;
       // A step that settles jobs may be group-committed with the next ones (step-commits.ts).
-      const hold = this.commits.mayHold(batch.map((p) => p.runMs)) && this.closing === undefined;
+      const hold = this.commits.mayHold(batch) && this.closing === undefined;
       const continues = hold ? this.continuesHeld : undefined;
       let result;
       try {
@@ -239,7 +239,10 @@ export class WorkerRunner<C> {
       };
       // Rolled back with the held steps (a failed commit): settled again like a failed settle; the jobs
       // those steps claimed are no longer active in the store, so their fenced writes fail.
-      this.commits.whenCommitted(durable, settled, () => (this.retryLater(batch), this.schedulePump()));
+      this.commits.whenCommitted(durable, settled, () => {
+        this.retryLater(batch);
+        this.schedulePump();
+      });
       for (const record of claimed) this.start(record);
       this.deps.scheduler.noteClaimed(claimed);
       if (next !== undefined && this.noteClaimResult(claimed.length, next.limit, result.claimBlockedUntil)) {
