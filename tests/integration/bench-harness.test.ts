@@ -18,7 +18,7 @@ describe('benchmark harness', () => {
     cleanup = undefined;
   });
 
-  it('a --quick run of one workload completes and writes its result beside the raw baseline', async () => {
+  it('a --quick run of one workload completes and writes its result beside the raw baseline and the schema floor', async () => {
     const temp = tempDir('bullite-bench-smoke-');
     cleanup = temp.cleanup;
     const out = join(temp.dir, 'results.json');
@@ -26,10 +26,13 @@ describe('benchmark harness', () => {
       timeout: 50_000,
     });
     const report = JSON.parse(readFileSync(out, 'utf8'));
-    expect(Object.keys(report.summaries)).toEqual(['R3', 'W3']);
+    expect(Object.keys(report.summaries)).toEqual(['R3', 'RS3', 'W3']);
     expect(report.summaries.W3.median).toBeGreaterThan(0);
     expect(report.summaries.W3.ratioTo).toBe('R3');
     expect(report.summaries.W3.ratio).toBeGreaterThan(0);
+    expect(report.summaries.W3.floorTo).toBe('RS3');
+    expect(report.summaries.W3.floorRatio).toBeGreaterThan(0);
+    expect(report.summaries.RS3.median).toBeGreaterThan(0);
     expect(report.summaries.W3.rssMB).toBeGreaterThan(0);
   });
 
