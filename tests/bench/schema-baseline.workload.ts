@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
-import { PLAIN_CLAIM_SQL } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
 import { measure, type BenchParams, type WorkloadResult } from './bench-support.js';
 import { claimUpTo, measureInserts, RAW_CLAIM_SQL, RAW_COMPLETE_SQL, rawInsertJobs, withRaw } from './raw-baseline.workload.js';
 
@@ -44,8 +44,8 @@ export function schemaProcess(p: BenchParams, batch: number): Promise<WorkloadRe
     }).immediate();
     const claim = db.prepare(PLAIN_CLAIM_SQL);
     const complete = db.prepare(SCHEMA_COMPLETE);
-    const claimParams = (token: string) => ({ queue: 'bench', token, lockedUntil: Date.now() + 30_000, now: Date.now(), worker: 'raw' });
-    const claimOne = (token: string) => claim.get(claimParams(token)) as { job_id: string; data: string } | undefined;
+    const args = (token: string) => claimArgs({ queue: 'bench', token, limit: batch, lockMs: 30_000, workerName: 'raw' }, Date.now(), true);
+    const claimOne = (token: string) => claim.get(args(token)) as { job_id: string; data: string } | undefined;
     return drain(
       p.process,
       db.transaction((token: string) => claimUpTo(() => claimOne(token), batch)),

@@ -1,13 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
-import { CLAIM_SQL, PLAIN_CLAIM_SQL } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { CLAIM_SQL, PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
 import { SqliteJobRepository } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-repository.js';
 
 describe('the claim query', () => {
   it.each([
-    ['the claim after the limits check', CLAIM_SQL],
-    ['the plain claim', PLAIN_CLAIM_SQL],
-  ])('%s walks the ready index in order: no table scan, no sort', async (_name, sql) => {
+    ['the claim after the limits check', CLAIM_SQL, false],
+    ['the plain claim', PLAIN_CLAIM_SQL, true],
+  ])('%s walks the ready index in order: no table scan, no sort', async (_name, sql, plain) => {
     const db = openSqliteDatabase(':memory:');
     const repo = new SqliteJobRepository(db);
     // Mixed states and queues so the planner has something to choose between; ANALYZE gives it statistics.
@@ -19,7 +19,7 @@ describe('the claim query', () => {
     db.exec('ANALYZE');
     const plan = db
       .prepare(`EXPLAIN QUERY PLAN ${sql}`)
-      .all({ queue: 'q', token: 't', lockedUntil: 2, now: 1, limit: 10, worker: null }) as { detail: string }[];
+      .all(claimArgs({ queue: 'q', token: 't', limit: 10, lockMs: 1, workerName: null }, 1, plain)) as { detail: string }[];
     const details = plan.map((p) => p.detail).join('\n');
     expect(details).toMatch(/SEARCH jobs USING INDEX jobs_ready \(queue=\?\)/);
     expect(details).not.toMatch(/TEMP B-TREE/);

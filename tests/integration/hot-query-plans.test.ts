@@ -7,13 +7,14 @@ import { SqliteMetricsRecorder } from '../../src_refactored/infrastructure/persi
 
 type Statement = { source: string; reader: boolean };
 
-/** EXPLAIN QUERY PLAN of a prepared statement, every named parameter bound to a placeholder value. */
+/** EXPLAIN QUERY PLAN of a prepared statement, every parameter (named or positional) bound to a placeholder value. */
 function planOf(db: SqliteDb, statement: Statement): string[] {
   const names = new Set([...statement.source.matchAll(/@(\w+)/g)].map((m) => m[1]));
-  const params = Object.fromEntries([...names].map((n) => [n, 1]));
+  const positional = new Array<number>((statement.source.match(/\?/g) ?? []).length).fill(1);
+  const args = names.size > 0 ? [...positional, Object.fromEntries([...names].map((n) => [n, 1]))] : positional;
   return db
-    .prepare<Record<string, unknown>, { detail: string }>(`EXPLAIN QUERY PLAN ${statement.source}`)
-    .all(params)
+    .prepare<unknown[], { detail: string }>(`EXPLAIN QUERY PLAN ${statement.source}`)
+    .all(...args)
     .map((row) => row.detail);
 }
 

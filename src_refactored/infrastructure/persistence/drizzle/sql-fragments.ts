@@ -43,13 +43,30 @@ export const LINKED = `${HAS_DEPENDENT_EDGE} AS linked`;
 export const LOCK_FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state = 'active'`;
 export const UNLOCKED = `lock_token = NULL, locked_until = NULL`;
 /**
- * What a claim writes on each job it takes (params: token, lockedUntil, now, worker). It keeps
- * `cancel_reason`: a job cancelled while active that came back to waiting (its worker died, or the
- * attempt failed just then) is cancelled as soon as it is claimed again; only an explicit retry clears it.
+ * What a claim writes on each job it takes (token, lock expiry, now, worker), its parameters rendered by
+ * `param`. It keeps `cancel_reason`: a job cancelled while active that came back to waiting (its worker
+ * died, or the attempt failed just then) is cancelled as soon as it is claimed again; only an explicit
+ * retry clears it.
  */
-export const CLAIM_SET = `state = 'active', lock_token = @token, locked_until = @lockedUntil, processed_on = @now,
-                attempts_started = attempts_started + 1, processed_by = @worker`;
+const claimSet = (param: (name: string) => string) =>
+  `state = 'active', lock_token = ${param('token')}, locked_until = ${param('lockedUntil')}, processed_on = ${param('now')},
+                attempts_started = attempts_started + 1, processed_by = ${param('worker')}`;
+/** Named parameters (claimParams): PostgreSQL's claim statements. */
+export const CLAIM_SET = claimSet((name) => `@${name}`);
+/**
+ * Positional parameters (claimValues, in that order): SQLite's claims, which run once per job.
+ * better-sqlite3 looks every named parameter up on the object it is given (~0.35 µs each, scratch
+ * micro-benchmark of a five-parameter UPDATE: 3.3 µs named against 1.5 µs positional).
+ */
+export const CLAIM_SET_POSITIONAL = claimSet(() => '?');
 
+/** What a claim writes, by name (PostgreSQL's claim statements bind them by name). */
 export function claimParams(request: ClaimRequest, now: number) {
   return { token: request.token, lockedUntil: now + request.lockMs, now, worker: request.workerName };
+}
+
+/** CLAIM_SET_POSITIONAL's parameters, in its order (built once per claim batch, not per job). */
+export function claimValues(request: ClaimRequest, now: number): unknown[] {
+  const p = claimParams(request, now);
+  return [p.token, p.lockedUntil, p.now, p.worker];
 }
