@@ -22,7 +22,7 @@ const FENCE = `queue = @queue AND job_id = @id AND lock_token = @token AND state
  * FENCE with positional parameters (queue, id, token), for the completion and the failure, which run for
  * every job (named parameters cost what CLAIM_SET_POSITIONAL's note says, plus an object per call).
  */
-const FENCE_AT_END = `queue = ? AND job_id = ? AND lock_token = ? AND state = 'active'`;
+const FENCE_POSITIONAL = `queue = ? AND job_id = ? AND lock_token = ? AND state = 'active'`;
 const UNLOCK = `lock_token = NULL, locked_until = NULL`;
 /** What the metrics need of a finished job (wait and processing time), returned by the same statement. */
 const TIMES = `timestamp, delay, processed_on`;
@@ -93,12 +93,12 @@ export class SqliteJobLifecycle {
       // (value, now, queue, id, token)
       complete: db.prepare<unknown[], { linked: number } & FinishedTimes>(
         `UPDATE jobs SET state = 'completed', returnvalue = ?, finished_on = ?,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE_AT_END} RETURNING ${LINKED}, ${TIMES}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE_POSITIONAL} RETURNING ${LINKED}, ${TIMES}`,
       ),
       // (reason, stack, now, queue, id, token)
       fail: db.prepare<unknown[], { linked: number } & FinishedTimes>(
         `UPDATE jobs SET state = 'failed', failed_reason = ?, stacktrace = ?, finished_on = ?,
-                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE_AT_END} RETURNING ${LINKED}, ${TIMES}`,
+                attempts_made = attempts_made + 1, ${UNLOCK} WHERE ${FENCE_POSITIONAL} RETURNING ${LINKED}, ${TIMES}`,
       ),
       removeFinished: db.prepare<Record<string, unknown>, { linked: number } & FinishedTimes>(
         `DELETE FROM jobs WHERE ${FENCE} RETURNING ${LINKED}, ${TIMES}`,
