@@ -59,6 +59,10 @@ export class SqliteTransactor {
 
   constructor(private readonly db: SqliteDb) {
     this.guard = new SqliteFileGuard(db);
+    // Watched from the engine's first transactor on: made at a worker's first held step instead, its first
+    // reading was its baseline, so a commit by another connection before it went unseen and that step was
+    // always held (CI: a hold of ~35 steps right after the warm-up while another engine added every 5 ms).
+    OtherWriters.of(db);
     this.runInTransaction = db.transaction((work: () => unknown) => {
       for (const p of participantsOf(db)) p.begin?.();
       const result = work();
