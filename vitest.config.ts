@@ -11,6 +11,7 @@ import { defineConfig } from 'vitest/config';
 const BACKEND_NEUTRAL = [
   'tests/integration/add-semantics.test.ts',
   'tests/integration/count-retention.test.ts',
+  'tests/integration/event-loop-share.test.ts',
   'tests/integration/insert-record.test.ts',
   'tests/integration/job-handle.test.ts',
   'tests/integration/locks-and-close.test.ts',

@@ -16,6 +16,7 @@ import { publishStepEvents } from './step-events.js';
 import type { IFlowControlRepository } from '../ports/flow-control-repository.port.js';
 import { RunnerGuards, type GuardedJob } from './runner-guards.js';
 import { abortAttempt } from './attempt-guards.js';
+import { PumpSchedule } from './pump-schedule.js';
 import { LockRenewer } from './lock-renewer.js';
 import { StoreBackoff } from './store-backoff.js';
 import { StepCommits } from './step-commits.js';
@@ -52,7 +53,7 @@ export interface RunnerDeps {
  * The processing loop of one Worker. A single "pump" does all store work: it writes the outcomes of
  * every job that finished since it last ran (group commit) and claims as many jobs as there are free
  * slots, both in one transaction. It runs on setImmediate, so completions of one event-loop turn share
- * a commit. One interval timer per worker drives lock renewal and the idle re-check; no per-job timers.
+ * a step, or in a microtask when no running job could join the step (pump-schedule.ts). One interval timer per worker drives lock renewal and the idle re-check; no per-job timers.
  */
 export class WorkerRunner<C> {
   private readonly workerId = randomUUID();
@@ -60,7 +61,7 @@ export class WorkerRunner<C> {
   private readonly active = new Map<string, ActiveJob<C>>();
   private readonly inflight = new Set<Promise<void>>();
   private pending: PendingSettle<C>[] = [];
-  private pumpScheduled = false;
+  private readonly pumps = new PumpSchedule(() => void this.pump());
   private pumping = false;
   private idle = false;
   private wokenWhilePumping = false;
@@ -158,7 +159,7 @@ export class WorkerRunner<C> {
     } else {
       await this.whenIdle();
     }
-    while (this.pumping || this.pumpScheduled) await new Promise((r) => setImmediate(r));
+    while (this.pumping || this.pumps.pending) await new Promise((r) => setImmediate(r));
     await this.commits.settledAll();
     if (this.timer !== undefined) clearInterval(this.timer);
     this.guards.close();
@@ -174,12 +175,8 @@ export class WorkerRunner<C> {
   }
 
   private schedulePump(): void {
-    if (this.pumpScheduled) return;
-    this.pumpScheduled = true;
-    setImmediate(() => {
-      this.pumpScheduled = false;
-      void this.pump();
-    });
+    // Not while a pump is in flight (PostgreSQL's round trip): a microtask would only find it busy again.
+    this.pumps.schedule(!this.pumping && this.active.size === 0);
   }
 
   private freeSlots(): number {
@@ -200,7 +197,7 @@ export class WorkerRunner<C> {
   }
 
   private async pump(): Promise<void> {
-    if (this.pumping) return void (this.pumpScheduled || this.schedulePump());
+    if (this.pumping) return this.schedulePump();
     if (this.storeBackoff.blocked) return; // the retry timer pumps again when the pause is over
     this.pumping = true;
     try {
