@@ -53,7 +53,8 @@ export interface RunnerDeps {
  * The processing loop of one Worker. A single "pump" does all store work: it writes the outcomes of
  * every job that finished since it last ran (group commit) and claims as many jobs as there are free
  * slots, both in one transaction. It runs on setImmediate, so completions of one event-loop turn share
- * a step, or in a microtask when no running job could join the step (pump-schedule.ts). One interval timer per worker drives lock renewal and the idle re-check; no per-job timers.
+ * a step, or in a microtask when no running job could join the step (pump-schedule.ts). One interval
+ * timer per worker drives lock renewal and the idle re-check; no per-job timers.
  */
 export class WorkerRunner<C> {
   private readonly workerId = randomUUID();
