@@ -22,7 +22,7 @@ describe('large job data', () => {
     const raw = new Database(store.path, { readonly: true });
     defer(() => void raw.close());
     const count = (sql: string) => (raw.prepare(sql).pluck().get() as number);
-    return { ...store, payloadRows: () => count('SELECT count(*) FROM job_payloads'), largestRowData: () => count('SELECT max(length(data)) FROM jobs') };
+    return { ...store, raw, payloadRows: () => count('SELECT count(*) FROM job_payloads'), largestRowData: () => count('SELECT max(length(data)) FROM jobs') };
   }
 
   const large = (tag: string, size = 20_000) => ({ tag, text: `${tag}:`.padEnd(size, 'é') });
@@ -67,6 +67,30 @@ describe('large job data', () => {
     expect((await queue.getJob(small.id!))?.data).toEqual(large('small, now large'));
     expect((await queue.getJob(two.id!))?.returnvalue).toBe('two');
     expect(payloadRows()).toBe(3);
+  });
+
+  it('keeps data of up to INLINE_DATA_MAX bytes in its row, with no overflow page, and moves more bytes apart', async () => {
+    const { engine, payloadRows, raw } = await open();
+    const queue = new Queue<{ t: string }>('q', { connection: engine });
+    // {"t":"…"} is 8 bytes of JSON around the text; 'é' is 2 bytes of UTF-8 in 1 UTF-16 unit.
+    const ascii = { t: 'a'.repeat(INLINE_DATA_MAX - 8) };
+    const accented = { t: 'é'.repeat((INLINE_DATA_MAX - 8) / 2) };
+    // 518 units but 1 026 bytes: only its size in bytes sends it apart.
+    const over = { t: 'é'.repeat((INLINE_DATA_MAX - 8) / 2 + 1) };
+    const opts = { attempts: 3, backoff: { type: 'exponential', delay: 1000 }, removeOnComplete: false };
+    for (const data of [ascii, accented, over]) await queue.add('edge', data, opts);
+    expect(payloadRows()).toBe(1);
+
+    const worker = new Worker<{ t: string }>('q', async (job) => job.data.t.length, { connection: engine });
+    defer(() => worker.close());
+    let completed = 0;
+    worker.on('completed', () => completed++);
+    await until(() => completed === 3);
+    const jobs = await queue.getJobs(['completed'], 0, -1, true);
+    expect(jobs.map((j) => j.data)).toEqual([ascii, accented, over]);
+    expect(jobs.map((j) => j.returnvalue)).toEqual([ascii.t.length, accented.t.length, over.t.length]);
+    const overflowPages = raw.prepare("SELECT count(*) FROM dbstat WHERE name = 'jobs' AND pagetype = 'overflow'").pluck().get();
+    expect(overflowPages).toBe(0);
   });
 
   it('leaves with its job: retention, remove, a flow and obliterate leave no payload behind', async () => {

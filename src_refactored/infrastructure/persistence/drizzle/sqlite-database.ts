@@ -7,6 +7,16 @@ import { packageRoot } from '../../../shared/package-root.js';
 
 export type SqliteDb = Database.Database;
 
+/**
+ * Page size of a store file bullite creates. A commit writes every page it changed to the WAL, whole, and a
+ * job's step changes ~6–9 pages (the row and one leaf per index), so the commit's cost follows the page size:
+ * at 2 048 bytes instead of SQLite's 4 096, W1 (add one at a time) went 10 800 → 12 400 jobs/s and 92 → 81 CPU
+ * µs/job, W3L (20 KB of data per job) 289 → 231 CPU µs/job, W5's p50 0.31 → 0.28 ms (paired runs). Rows stay
+ * within one page because data above INLINE_DATA_MAX bytes lives apart (sqlite-job-payloads.ts). A file that
+ * already exists keeps the page size it was created with: SQLite fixes it at creation in WAL mode.
+ */
+export const PAGE_SIZE = 2048;
+
 export interface OpenOptions {
   durability?: 'normal' | 'full';
   /** ms a statement waits for another process's write lock before SQLITE_BUSY. */
@@ -43,6 +53,8 @@ export function openSqliteDatabase(path: string, options: OpenOptions = {}): Sql
     db = new Database(fullPath, { timeout: options.busyTimeoutMs ?? 5000 });
     // First read of the header: a non-SQLite or corrupt file fails here, before anything is written.
     assertBulliteOrEmpty(db, fullPath);
+    // Before journal_mode: on a new file, page 1 is not written yet, so the size still applies.
+    db.pragma(`page_size = ${PAGE_SIZE}`);
     if (!inMemory) db.pragma('journal_mode = WAL');
     const synchronous = options.durability === 'full' ? 'FULL' : 'NORMAL';
     db.pragma(`synchronous = ${synchronous}`);
