@@ -1,25 +1,30 @@
 import type { SqliteDb } from './sqlite-database.js';
 
 /**
- * Per-queue counters in the `queues` row: numeric job ids and the FIFO sequence. One upsert both
- * creates the queue row on first use and reserves a block of values, so a batch costs one statement.
+ * Per-queue counters in the `queues` row: numeric job ids and the FIFO sequence. A reservation bumps the
+ * row, creating it on a queue's first use, then reads it back: every caller holds the write transaction,
+ * so nothing moves in between. Not one upsert with RETURNING: as the first write of a transaction its
+ * RETURNING cost ~3 µs more than the UPDATE and SELECT together (each add() of W1 is such a transaction:
+ * 47.0 / 46.3 / 42.2 → 43.8 / 41.5 µs per add in a raw loop on the engine's file).
  */
 export class SqliteQueueCounters {
-  private readonly reserveStmt;
+  private readonly s;
 
-  constructor(db: SqliteDb) {
-    this.reserveStmt = db.prepare<{ queue: string; ids: number; seqs: number }, { id_counter: number; seq_counter: number }>(
-      `INSERT INTO queues (name, id_counter, seq_counter) VALUES (@queue, @ids, @seqs)
-       ON CONFLICT(name) DO UPDATE SET id_counter = id_counter + excluded.id_counter,
-                                       seq_counter = seq_counter + excluded.seq_counter
-       RETURNING id_counter, seq_counter`,
-    );
+  constructor(private readonly db: SqliteDb) {
+    this.s = {
+      bump: db.prepare<[number, number, string]>('UPDATE queues SET id_counter = id_counter + ?, seq_counter = seq_counter + ? WHERE name = ?'),
+      create: db.prepare<[string, number, number]>('INSERT INTO queues (name, id_counter, seq_counter) VALUES (?, ?, ?)'),
+      read: db.prepare<[string], [number, number]>('SELECT id_counter, seq_counter FROM queues WHERE name = ?').raw(true),
+    };
   }
 
   /** Reserves `ids` job ids and `seqs` sequence numbers; returns the first of each block. */
   reserve(queue: string, ids: number, seqs: number): { firstId: number; firstSeq: number } {
-    const row = this.reserveStmt.get({ queue, ids, seqs })!;
-    return { firstId: row.id_counter - ids + 1, firstSeq: row.seq_counter - seqs + 1 };
+    // Outside a transaction another connection could bump the row between the two statements.
+    if (!this.db.inTransaction) throw new Error('SqliteQueueCounters.reserve needs the caller\'s write transaction');
+    if (this.s.bump.run(ids, seqs, queue).changes === 0) this.s.create.run(queue, ids, seqs);
+    const [idCounter, seqCounter] = this.s.read.get(queue)!;
+    return { firstId: idCounter - ids + 1, firstSeq: seqCounter - seqs + 1 };
   }
 
   /** A sequence number after every job now in the queue (a job re-entering waiting goes to the back). */
