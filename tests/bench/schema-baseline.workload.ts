@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
-import { PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { LOCK_CLAIMED_SQL, PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
 import { measure, type BenchParams, type WorkloadResult } from './bench-support.js';
 import { claimUpTo, measureInserts, RAW_CLAIM_SQL, RAW_COMPLETE_SQL, rawInsertJobs, withRaw } from './raw-baseline.workload.js';
 
@@ -42,10 +42,18 @@ export function schemaProcess(p: BenchParams, batch: number): Promise<WorkloadRe
     db.transaction(() => {
       for (let i = 1; i <= p.process; i++) insert.run(String(i), JSON.stringify({ i }), i, Date.now());
     }).immediate();
-    const claim = db.prepare(PLAIN_CLAIM_SQL);
+    // The engine's claim: the pick, then the lock of the picked row (sqlite-job-lifecycle.ts).
+    const pick = db.prepare(PLAIN_CLAIM_SQL);
+    const lock = db.prepare(LOCK_CLAIMED_SQL);
     const complete = db.prepare(SCHEMA_COMPLETE);
-    const args = (token: string) => claimArgs({ queue: 'bench', token, limit: batch, lockMs: 30_000, workerName: 'raw' }, Date.now(), true);
-    const claimOne = (token: string) => claim.get(args(token)) as { job_id: string; data: string } | undefined;
+    const claimOne = (token: string) => {
+      const now = Date.now();
+      const row = pick.get(claimArgs({ queue: 'bench', token, limit: batch, lockMs: 30_000, workerName: 'raw' }, now, true)) as
+        | { id: number; job_id: string; data: string }
+        | undefined;
+      if (row !== undefined) lock.run(token, now + 30_000, now, 'raw', row.id);
+      return row;
+    };
     return drain(
       p.process,
       db.transaction((token: string) => claimUpTo(() => claimOne(token), batch)),

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
-import { CLAIM_SQL, PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { CLAIM_SQL, LOCK_CLAIMED_SQL, PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
 import { SqliteJobRepository } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-repository.js';
 
 describe('the claim query', () => {
@@ -24,6 +24,13 @@ describe('the claim query', () => {
     expect(details).toMatch(/SEARCH jobs USING INDEX jobs_ready \(queue=\?\)/);
     expect(details).not.toMatch(/TEMP B-TREE/);
     expect(details).not.toMatch(/SCAN jobs/);
+    db.close();
+  });
+
+  it('locks the picked job by its row id', () => {
+    const db = openSqliteDatabase(':memory:');
+    const plan = db.prepare(`EXPLAIN QUERY PLAN ${LOCK_CLAIMED_SQL}`).all('t', 1, 1, null, 1) as { detail: string }[];
+    expect(plan.map((p) => p.detail)).toEqual([expect.stringMatching(/^SEARCH jobs USING INTEGER PRIMARY KEY \(rowid=\?\)$/)]);
     db.close();
   });
 });
