@@ -81,17 +81,19 @@ export function pickAndLock<R extends ClaimedFields>(
   plain: boolean,
 ): R[] {
   const args = claimArgs(request, now, plain);
+  // LOCK_CLAIMED_SQL's parameters: CLAIM_SET_POSITIONAL's values, then the row id (set per row).
   const lockArgs = [...claimValues(request, now), 0];
+  const idAt = lockArgs.length - 1;
   const rows: R[] = [];
   while (rows.length < request.limit) {
     const values = pick.get(args);
     if (values === undefined) break;
     const row = toRow(values);
-    lockArgs[4] = row.id;
+    lockArgs[idAt] = row.id;
     if (lock.run(lockArgs).changes !== 1) throw new Error(`claim: job row ${row.id} was not ready inside the claiming transaction`);
     row.state = 'active';
     row.lock_token = request.token;
-    row.locked_until = lockArgs[1] as number;
+    row.locked_until = now + request.lockMs;
     row.processed_on = now;
     row.attempts_started += 1;
     row.processed_by = request.workerName;
