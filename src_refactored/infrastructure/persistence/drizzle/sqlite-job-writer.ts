@@ -138,7 +138,7 @@ export class SqliteJobWriter {
     });
   }
 
-  /** One counter upsert per queue in the batch reserves every id and sequence number it needs. */
+  /** One counter reservation per queue in the batch reserves every id and sequence number it needs. */
   private reserveBlocks(jobs: readonly NewJob[]): Map<string, { nextId: number; nextSeq: number }> {
     const needs = counterNeeds(jobs);
     const blocks = new Map<string, { nextId: number; nextSeq: number }>();
