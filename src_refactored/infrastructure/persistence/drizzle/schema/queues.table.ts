@@ -1,6 +1,9 @@
 import { integer, sqliteTable, text } from 'drizzle-orm/sqlite-core';
 
-/** Per-queue flags and counters. A row is created by the first write that needs it (an add, a pause, a limit), so no setup step exists. */
+/**
+ * Per-queue flags and counters. A row is created by the first write that needs it (an add, a pause, a
+ * limit), so no setup step exists.
+ */
 export const queues = sqliteTable('queues', {
   name: text('name').primaryKey(),
   paused: integer('paused').notNull().default(0),
