@@ -1,6 +1,8 @@
 import Database from 'better-sqlite3';
 import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
-import { LOCK_CLAIMED_SQL, PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { LOCK_CLAIMED_SQL } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-claim-lock.js';
+import { claimValues } from '../../src_refactored/infrastructure/persistence/drizzle/sql-fragments.js';
 import { measure, type BenchParams, type WorkloadResult } from './bench-support.js';
 import { claimUpTo, measureInserts, RAW_CLAIM_SQL, RAW_COMPLETE_SQL, rawInsertJobs, withRaw } from './raw-baseline.workload.js';
 
@@ -48,10 +50,9 @@ export function schemaProcess(p: BenchParams, batch: number): Promise<WorkloadRe
     const complete = db.prepare(SCHEMA_COMPLETE);
     const claimOne = (token: string) => {
       const now = Date.now();
-      const row = pick.get(claimArgs({ queue: 'bench', token, limit: batch, lockMs: 30_000, workerName: 'raw' }, now, true)) as
-        | { id: number; job_id: string; data: string }
-        | undefined;
-      if (row !== undefined) lock.run(token, now + 30_000, now, 'raw', row.id);
+      const request = { queue: 'bench', token, limit: batch, lockMs: 30_000, workerName: 'raw' };
+      const row = pick.get(claimArgs(request, now, true)) as { id: number; job_id: string; data: string } | undefined;
+      if (row !== undefined) lock.run(...claimValues(request, now), row.id);
       return row;
     };
     return drain(

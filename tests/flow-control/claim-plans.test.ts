@@ -55,8 +55,10 @@ describe('claim query plans', () => {
     const ungrouped = planOf(db, statements(groups, 'ungroupedHead'));
     expect(ungrouped).toContain('jobs_ready (queue=?)');
     expect(ungrouped).not.toContain('TEMP B-TREE');
-    const claimRow = planOf(db, statements(groups, 'claimRow'));
-    expect(claimRow).toContain('INTEGER PRIMARY KEY');
+    // The picked head is read, then locked, by its row id.
+    const readyRow = planOf(db, statements(groups, 'readyRow'));
+    expect(readyRow).toContain('INTEGER PRIMARY KEY');
+    expect(planOf(db, statements(groups, 'lock'))).toContain('INTEGER PRIMARY KEY');
   });
 
   it('reads cancel requests through an index over the queue\'s active jobs only', () => {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { openSqliteDatabase } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-database.js';
-import { CLAIM_SQL, LOCK_CLAIMED_SQL, PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { CLAIM_SQL, PLAIN_CLAIM_SQL, claimArgs } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-lifecycle.js';
+import { LOCK_CLAIMED_SQL } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-claim-lock.js';
 import { SqliteJobRepository } from '../../src_refactored/infrastructure/persistence/drizzle/sqlite-job-repository.js';
 
 describe('the claim query', () => {

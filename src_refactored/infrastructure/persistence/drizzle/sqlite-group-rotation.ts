@@ -1,7 +1,8 @@
 import type { ClaimRequest } from '../../../core/application/ports/job-record.js';
 import type { SqliteDb } from './sqlite-database.js';
 import type { JobRow } from './job-row.mapper.js';
-import { CLAIM_SET_POSITIONAL, JOB_COLUMNS, READY, claimValues } from './sql-fragments.js';
+import { JOB_COLUMNS, READY } from './sql-fragments.js';
+import { LOCK_CLAIMED_SQL, claimLocker } from './sqlite-claim-lock.js';
 
 /** The rotation row standing for a grouped queue's ungrouped jobs (group ids are never empty). */
 const UNGROUPED = '';
@@ -48,8 +49,8 @@ export class SqliteGroupRotation {
         `SELECT id, (SELECT last_claim FROM group_rotation WHERE queue = @queue AND group_id = '${UNGROUPED}') AS lastClaim
          FROM jobs WHERE queue = @queue AND ${READY} AND group_id IS NULL ORDER BY priority, seq LIMIT 1`,
       ),
-      // (CLAIM_SET_POSITIONAL's four, then the row id)
-      claimRow: db.prepare<unknown[], JobRow>(`UPDATE jobs SET ${CLAIM_SET_POSITIONAL} WHERE id = ? AND ${READY} RETURNING ${JOB_COLUMNS}`),
+      readyRow: db.prepare<[number], JobRow>(`SELECT ${JOB_COLUMNS} FROM jobs WHERE id = ? AND ${READY}`),
+      lock: db.prepare<unknown[]>(LOCK_CLAIMED_SQL),
       touch: db.prepare(
         `INSERT INTO group_rotation (queue, group_id, last_claim)
          VALUES (@queue, @groupId, (SELECT COALESCE(max(last_claim), 0) + 1 FROM group_rotation WHERE queue = @queue))
@@ -66,7 +67,7 @@ export class SqliteGroupRotation {
   /** Claims up to `budget` jobs in rotation order (returned in that order). */
   claim(request: ClaimRequest, budget: number, groupDefault: number | null, now: number): JobRow[] {
     const queue = request.queue;
-    const claim = claimValues(request, now);
+    const lock = claimLocker(this.s.lock, request, now);
     const candidates = this.s.candidates
       .all({ queue, groupDefault })
       .map((c) => ({ groupId: c.groupId, lastClaim: c.lastClaim, free: c.free ?? Number.POSITIVE_INFINITY }))
@@ -79,8 +80,9 @@ export class SqliteGroupRotation {
       const group = candidates.shift()!;
       const head = group.groupId === UNGROUPED ? this.s.ungroupedHead.get({ queue }) : this.s.groupHead.get({ queue, groupId: group.groupId });
       if (head === undefined) continue; // no ready job left in this group
-      const row = this.s.claimRow.get(...claim, head.id);
+      const row = this.s.readyRow.get(head.id);
       if (row === undefined) continue;
+      lock(row);
       this.s.touch.run({ queue, groupId: group.groupId });
       rows.push(row);
       group.free -= 1;

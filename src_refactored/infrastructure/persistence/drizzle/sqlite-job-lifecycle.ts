@@ -8,7 +8,8 @@ import type { SqliteMetricsRecorder } from './sqlite-metrics-recorder.js';
 import type { FinishedTimes } from './metrics-layout.js';
 import { jobRowReader, toJobRecord, type JobRow } from './job-row.mapper.js';
 import type { PayloadCodec } from '../codec/payload-codec.js';
-import { CLAIM_SET_POSITIONAL, FINISHED, JOB_COLUMNS, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE, claimValues } from './sql-fragments.js';
+import { FINISHED, JOB_COLUMNS, LINKED, READY, READY_STATE_OF_ROW, RESEQUENCE } from './sql-fragments.js';
+import { LOCK_CLAIMED_SQL, claimLocker } from './sqlite-claim-lock.js';
 import { retentionSlack } from '../retention-slack.js';
 import { SqliteDeadLetters } from './sqlite-dead-letters.js';
 import { SqliteDependencyResolver } from './sqlite-dependency-resolver.js';
@@ -33,7 +34,7 @@ const TIMES = `timestamp, delay, processed_on`;
  * jobs are stored), then LOCK_CLAIMED_SQL locks it by row id; `claim()` repeats both for each free slot.
  * The NOT EXISTS reads the one-row queues table, so the queue's state gates the claim without a separate
  * round trip. `id = (… LIMIT 1)` rather than `id IN (… LIMIT n)`: the IN form collects the ids before
- * reading. `gate` is the queue condition under which it claims nothing.
+ * reading. `gate` is the queue condition under which it claims nothing. The lock: sqlite-claim-lock.ts.
  * A read then an UPDATE without RETURNING, not one `UPDATE … RETURNING` of the whole row: RETURNING
  * fills an ephemeral table with the row's 31 columns first. In a raw loop on the engine's file (40 steps
  * per transaction, as a worker's group commit makes them) a claim cost 12.7 / 13.8 / 16.8 µs against
@@ -57,60 +58,9 @@ export const PLAIN_CLAIM_SQL = claimSql(
    OR EXISTS (SELECT 1 FROM group_rotation WHERE queue = ?)`,
 );
 
-/**
- * Locks the row a claim picked (CLAIM_SET_POSITIONAL's values, then the row id). The caller holds the
- * write transaction, so the row is still ready; READY is checked anyway and the changes counted.
- */
-export const LOCK_CLAIMED_SQL = `UPDATE jobs SET ${CLAIM_SET_POSITIONAL} WHERE id = ? AND ${READY}`;
-
 /** The positional parameters of CLAIM_SQL, or of PLAIN_CLAIM_SQL (`plain`: its gate also reads now and the queue). */
 export function claimArgs(request: ClaimRequest, now: number, plain: boolean): unknown[] {
   return plain ? [request.queue, request.queue, now, request.queue] : [request.queue, request.queue];
-}
-
-/**
- * Picks and locks up to `limit` jobs with `pick` (CLAIM_SQL or PLAIN_CLAIM_SQL with claimArgs' values):
- * the rows as they are once locked. Raw rows (arrays) in JOB_COLUMNS' order, read by `toRow`.
- */
-export function pickAndLock<R extends ClaimedFields>(
-  pick: Statement<unknown[], unknown[]>,
-  lock: Statement<unknown[]>,
-  toRow: (values: unknown[]) => R,
-  request: ClaimRequest,
-  now: number,
-  plain: boolean,
-): R[] {
-  const args = claimArgs(request, now, plain);
-  // LOCK_CLAIMED_SQL's parameters: CLAIM_SET_POSITIONAL's values, then the row id (set per row).
-  const lockArgs = [...claimValues(request, now), 0];
-  const idAt = lockArgs.length - 1;
-  const rows: R[] = [];
-  while (rows.length < request.limit) {
-    const values = pick.get(args);
-    if (values === undefined) break;
-    const row = toRow(values);
-    lockArgs[idAt] = row.id;
-    if (lock.run(lockArgs).changes !== 1) throw new Error(`claim: job row ${row.id} was not ready inside the claiming transaction`);
-    row.state = 'active';
-    row.lock_token = request.token;
-    row.locked_until = now + request.lockMs;
-    row.processed_on = now;
-    row.attempts_started += 1;
-    row.processed_by = request.workerName;
-    rows.push(row);
-  }
-  return rows;
-}
-
-/** What a claim changes on a job row (CLAIM_SET_POSITIONAL), patched on the row it read. */
-interface ClaimedFields {
-  id: number;
-  state: string;
-  lock_token: string | null;
-  locked_until: number | null;
-  processed_on: number | null;
-  attempts_started: number;
-  processed_by: string | null;
 }
 
 /**
@@ -188,8 +138,19 @@ export class SqliteJobLifecycle {
     return this.claimWith(this.s.plainClaim, request, now, true);
   }
 
+  /** Picks (`pick`, with claimArgs' values) and locks up to `request.limit` jobs, one at a time. */
   private claimWith(pick: Statement<unknown[], unknown[]>, request: ClaimRequest, now: number, plain: boolean): JobRecord[] {
-    return pickAndLock(pick, this.s.lock, this.claimedRow, request, now, plain).map((row) => toJobRecord(row, this.codec));
+    const args = claimArgs(request, now, plain);
+    const lock = claimLocker(this.s.lock, request, now);
+    const records: JobRecord[] = [];
+    while (records.length < request.limit) {
+      const values = pick.get(args);
+      if (values === undefined) break;
+      const row = this.claimedRow(values);
+      lock(row);
+      records.push(toJobRecord(row, this.codec));
+    }
+    return records;
   }
 
   /** Whether any job of `queue` is ready to claim (a read: no write lock). */
