@@ -13,6 +13,7 @@ import { RateLimitError } from '../../core/domain/job/flow-control-errors.js';
 import { rateLimitMsSchema } from '../validation/flow-control.schema.js';
 import { DEFAULT_KILL_GRACE_MS, SandboxPool } from '../sandbox/sandbox-pool.js';
 import { sandboxLaunch } from '../sandbox/sandbox-launch.js';
+import { mayReadSignal } from './processor-signal-use.js';
 
 export type Processor<D = unknown, R = unknown, N extends string = string> = (
   job: Job<D, R, N>,
@@ -86,6 +87,7 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
       limiter: parsed.limiter,
       groupConcurrency: parsed.group?.concurrency,
     };
+    const readsSignal = typeof processor === 'function' && mayReadSignal(processor);
     this.lease = acquireConnection(opts.connection);
     const engine = this.lease.engine;
     this.runner = engine.workers.createRunner(this.name, this.opts, {
@@ -94,10 +96,12 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
         job.onProgress = (progress) => this.emit('progress', job, progress);
         return job;
       },
-      process: async (job, token, signal) => {
-        if (this.sandbox !== undefined) return this.sandbox.run(job as Job, signal);
+      process: async (job, token, attempt) => {
+        if (this.sandbox !== undefined) return this.sandbox.run(job as Job, attempt.signal);
         if (typeof processor !== 'function') throw new BulliteError('ERR_NO_PROCESSOR', 'Worker has no processor; use getNextJob()');
-        return processor(job, token, signal);
+        if (readsSignal) return processor(job, token, attempt.signal);
+        // It cannot see a third argument (mayReadSignal): no signal is made for this attempt.
+        return (processor as (job: Job<DataType, ResultType, NameType>, token: string) => Promise<ResultType> | ResultType)(job, token);
       },
       onActive: (job) => {
         // The job was built from the claimed row: processedOn and attemptsStarted are the claim's own.

@@ -5,7 +5,10 @@ import { TimeoutError } from '../../domain/job/flow-control-errors.js';
 
 /** An attempt as the guards see it: its signal, and (once guarded) how a cancel or a timeout settles it. */
 export interface GuardedAttempt {
+  /** Its `signal` is created on first read; only abortAttempt aborts it. */
   controller: AbortController;
+  /** The reason it was aborted with, the first one (kept here so checking does not create the signal). */
+  abortedBy: Error | undefined;
   /** Set by RunnerGuards.guard: settles the attempt with this error at once. */
   stop?: (error: Error) => void;
 }
@@ -18,7 +21,8 @@ export interface GuardedAttempt {
  * one per job (addEventListener and its option checks) was ~1.5 % of W4's CPU.
  */
 export function abortAttempt(attempt: GuardedAttempt, reason: Error): void {
-  if (attempt.controller.signal.aborted) return;
+  if (attempt.abortedBy !== undefined) return;
+  attempt.abortedBy = reason;
   attempt.controller.abort(reason);
   // A lost lock or a closing worker only aborts the signal; the runner settles those attempts itself.
   if (reason instanceof CancelledError || reason instanceof TimeoutError) attempt.stop?.(reason);

@@ -24,8 +24,12 @@ export interface WorkerRunnerOptions {
  * (`C`), runs the user's processor, and turns outcomes into the Worker's events.
  */
 export interface WorkerRunnerHooks<C> {
-  createContext(record: JobRecord, token: string, signal: AbortSignal): C;
-  process(context: C, token: string, signal: AbortSignal): Promise<unknown>;
+  createContext(record: JobRecord, token: string): C;
+  /**
+   * Runs the attempt. Its signal is `attempt.signal`, which Node creates on first read (~3 µs and a
+   * scavenge survivor each): read it only when the processor can see it.
+   */
+  process(context: C, token: string, attempt: { readonly signal: AbortSignal }): Promise<unknown>;
   onActive(context: C): void;
   onCompleted(context: C, result: unknown, finishedOn: number): void;
   /** Every failed attempt; `final` when no retry follows. */

@@ -279,10 +279,11 @@ export class WorkerRunner<C> {
   }
 
   private start(record: JobRecord): void {
+    // Its signal is made only if read: by the processor's hook, or by an abort.
     const controller = new AbortController();
     const token = record.lockToken!;
-    const context = this.hooks.createContext(record, token, controller.signal);
-    const active: ActiveJob<C> = { record, token, controller, context, startedAt: performance.now() };
+    const context = this.hooks.createContext(record, token);
+    const active: ActiveJob<C> = { record, token, controller, abortedBy: undefined, context, startedAt: performance.now() };
     this.active.set(record.id, active);
     // A cancel or timeout settles the attempt now, whatever the processor does later. Guarded before the
     // 'active' listeners run, so a cancelJob from one of them settles it too.
@@ -293,10 +294,10 @@ export class WorkerRunner<C> {
   }
 
   private async execute(active: ActiveJob<C>, stopped: Promise<SettleOutcome>): Promise<void> {
-    const processed = active.controller.signal.aborted
+    const processed = active.abortedBy !== undefined
       ? stopped // cancelled before it started: the processor is not run
       : Promise.resolve()
-          .then(() => this.hooks.process(active.context, active.token, active.controller.signal))
+          .then(() => this.hooks.process(active.context, active.token, active.controller))
           .then(
             (result): SettleOutcome => ({ kind: 'completed', result }),
             (error): SettleOutcome => ({ kind: 'failed', error: error instanceof Error ? error : new Error(String(error)) }),
