@@ -76,6 +76,7 @@ describe('bad input is refused with a typed error naming the field, and nothing 
     [{ big: 10n }, 'data.big'],
     [{ n: Number.POSITIVE_INFINITY }, 'data.n'],
     [{ list: [1, new Map()] }, 'data.list[1]'],
+    [{ a: [{ b: [0, { c: Number.NaN }] }] }, 'data.a[0].b[1].c'],
     [Symbol('s'), 'data'],
   ])('data that JSON would mangle: %s', async (data, field) => {
     await expectRefused(() => queue.add('x', data), field, /JSON-serialisable/);
