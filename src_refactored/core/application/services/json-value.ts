@@ -4,8 +4,8 @@ import { ValidationError } from '../../../shared/bullite-error.js';
  * JSON.stringify silently turns functions, symbols and NaN into nothing or null, and Maps into `{}`:
  * the stored job would not be what the caller passed. This walks the value first and names the path.
  * The walk builds no `[key, value]` pairs and no path string per property (a path is rendered only for
- * an error): 1.25 → 0.40 µs for `{ i }`, 72–90 → 46–50 µs for a ~10 KB agent context of 40 messages
- * (stringify included, micro-benchmark).
+ * an error): 0.93–1.29 → 0.24–0.29 µs for `{ i }`, 67–81 → 38–49 µs for a ~10 KB agent context of 40
+ * messages (stringify included, micro-benchmark).
  */
 export function serializeJson(value: unknown, field: string): string {
   visit(value, field, typeof value === 'object' && value !== null ? new Set() : NO_OBJECTS);
