@@ -14,7 +14,7 @@ export const INLINE_DATA_MAX = 1024;
 /** UTF-16 units that can take more than INLINE_DATA_MAX bytes of UTF-8 (3 bytes per unit at most). */
 const SURELY_INLINE_UNITS = Math.floor(INLINE_DATA_MAX / 3);
 
-/** Measures bytes only when the length alone cannot tell (341–1 024 units; under 1 µs for 1 KB). */
+/** Measures bytes only when the length alone cannot tell (342–1 024 units; under 1 µs for 1 KB). */
 const storedApart = (encoded: string): boolean =>
   encoded.length > INLINE_DATA_MAX || (encoded.length > SURELY_INLINE_UNITS && Buffer.byteLength(encoded, 'utf8') > INLINE_DATA_MAX);
 
