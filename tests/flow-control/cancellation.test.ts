@@ -29,8 +29,9 @@ describe('cancellation', () => {
       },
       { connection: first.engine },
     );
+    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const job = await queueA.add('run', {}, { attempts: 5 });
-    await nextEvent(worker, 'active');
+    await activeSeen;
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     const cancelled = nextEvent<[{ jobId: string; reason: string }]>(events, 'cancelled');
     expect(await queueB.cancelJob(job.id, 'user pressed stop')).toBe(true);
@@ -51,8 +52,9 @@ describe('cancellation', () => {
     defer(close);
     const queue = new Queue('q', { connection: engine });
     const worker = new Worker('q', waitForAbort, { connection: engine, lockDuration: 10_000, lockRenewTime: 5_000 });
+    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const job = await queue.add('n', 1);
-    await nextEvent(worker, 'active');
+    await activeSeen;
     // Write the request as another process would, but with no change-feed or in-process wake-up.
     await storeQuery(path, `UPDATE jobs SET cancel_reason = 'stop' WHERE job_id = ?`, [job.id]);
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
@@ -96,8 +98,9 @@ describe('cancellation', () => {
     const queue = new Queue('q', { connection: engine });
     let finishLate: (value: string) => void = () => undefined;
     const worker = new Worker('q', () => new Promise<string>((resolve) => (finishLate = resolve)), { connection: engine });
+    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const job = await queue.add('n', 1, { attempts: 3 });
-    await nextEvent(worker, 'active');
+    await activeSeen;
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     expect(worker.cancelJob(job.id, 'enough')).toBe(true);
     const [, error] = await failed;

@@ -41,8 +41,9 @@ describe('the attempt signal', () => {
       seen = undefined;
       const worker = new Worker('q', processor as never, { connection: engine });
       defer(() => worker.close());
+      const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
       const job = await queue.add('n', 1, { attempts: 3 });
-      await nextEvent(worker, 'active');
+      await activeSeen;
       const failed = nextEvent<[unknown, Error]>(worker, 'failed');
       expect(worker.cancelJob(job.id, 'stop')).toBe(true);
       const [, error] = await failed;
@@ -63,11 +64,13 @@ describe('the attempt signal', () => {
       connection: engine,
     });
     defer(() => worker.close());
+    defer(() => release('late')); // a failed assertion must not leave close() waiting on the hung attempt
     const completed = nextEvent<[Job, unknown]>(worker, 'completed');
     await queue.add('n', 'quick');
     expect((await completed)[1]).toBe('done quick');
+    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const hang = await queue.add('n', 'hang', { attempts: 3 });
-    await nextEvent(worker, 'active');
+    await activeSeen;
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     expect(worker.cancelJob(hang.id, 'enough')).toBe(true);
     expect((await failed)[1]).toBeInstanceOf(CancelledError);

@@ -26,8 +26,9 @@ describe('job timeouts', () => {
       },
       { connection: engine },
     );
+    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const job = await queue.add('slow', 1, { timeout: 5_000, attempts: 2 });
-    await nextEvent(worker, 'active');
+    await activeSeen;
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     clock.advance(4_999);
     await new Promise((r) => setTimeout(r, 40));
@@ -47,8 +48,9 @@ describe('job timeouts', () => {
     const worker = new Worker('q', () => new Promise<string>((resolve) => (finishLate = resolve)), { connection: engine });
     let completed = 0;
     worker.on('completed', () => completed++);
+    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const job = await queue.add('stubborn', 1, { timeout: 1_000 });
-    await nextEvent(worker, 'active');
+    await activeSeen;
     const failed = nextEvent(worker, 'failed');
     clock.advance(1_000);
     await failed;

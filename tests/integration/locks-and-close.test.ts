@@ -34,8 +34,9 @@ describe('locks', () => {
     }, { connection: engineA, lockDuration: 1000, lockRenewTime: 500 });
     const errors: Error[] = [];
     workerA.on('error', (e) => errors.push(e));
+    const activeSeen = nextEvent(workerA, 'active'); // before add: the claim may run before add's caller resumes
     const job = await queue.add('j', {});
-    await nextEvent(workerA, 'active');
+    await activeSeen;
 
     // Engine B's clock runs ahead: A's lock has expired there, so B's stalled sweep takes the job.
     const workerB = new Worker('locked', async () => 'from-B', { connection: engineB, lockDuration: 1000, stalledInterval: 100 });
@@ -72,8 +73,9 @@ describe('close', () => {
       signal = s;
       return slow.promise;
     }, { connection: engine });
+    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const job = await queue.add('j', {});
-    await nextEvent(worker, 'active');
+    await activeSeen;
     return { queue, worker, job, slow, signal: () => signal! };
   }
 

@@ -88,8 +88,9 @@ describe('queue management', () => {
     events.on('removed', ({ jobId }: { jobId: string }) => removedIds.push(jobId));
     let release!: () => void;
     const worker = new Worker('o', () => new Promise<void>((r) => (release = r)), { connection: fixture.engine });
+    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const active = await queue.add('busy', {});
-    await nextEvent(worker, 'active');
+    await activeSeen;
     const idle = await queue.add('idle', {}, { delay: 1000 });
     await expect(queue.remove(active.id)).rejects.toThrow(JobLockedError);
     expect(await queue.remove(idle.id)).toBe(1);
