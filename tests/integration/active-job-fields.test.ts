@@ -23,8 +23,8 @@ describe('the job a worker hands out is the claimed row', () => {
       clock.advance(250);
       seen.push({ where: 'active', processedOn: job.processedOn, attemptsStarted: job.attemptsStarted });
     });
+    const active = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
     const job = await queue.add('a', {});
-    const active = nextEvent(worker, 'active');
     await active;
     release();
     await nextEvent(worker, 'completed');

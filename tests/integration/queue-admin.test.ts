@@ -42,7 +42,7 @@ describe('queue management', () => {
     const queue = new Queue('c', { connection: fixture.engine });
     const worker = new Worker('c', async () => 'ok', { connection: fixture.engine, removeOnComplete: false });
     await queue.addBulk(Array.from({ length: 5 }, (_, i) => ({ name: `j${i}`, data: i })));
-    while ((await queue.getJobCounts('completed')).completed < 5) await nextEvent(worker, 'completed');
+    await until(async () => (await queue.getJobCounts('completed')).completed === 5);
     clock.advance(10_000);
     const settled = nextEvent(worker, 'completed'); // listen before the call: the worker may finish before it returns
     await queue.add('fresh', {});
@@ -64,7 +64,7 @@ describe('queue management', () => {
       return 'second pass';
     }, { connection: fixture.engine });
     await queue.addBulk([{ name: 'a', data: 1 }, { name: 'b', data: 2 }]);
-    while ((await queue.getJobCounts('failed')).failed < 2) await nextEvent(worker, 'failed');
+    await until(async () => (await queue.getJobCounts('failed')).failed === 2);
     fail = false;
     const drained = nextEvent(worker, 'drained'); // listen before the call: the worker may finish before it returns
     await queue.retryJobs({ state: 'failed' });

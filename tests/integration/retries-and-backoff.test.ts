@@ -22,12 +22,15 @@ describe.each<StoreKind>(['memory', 'wal-file'])('retries on %s', (kind) => {
     const worker = new Worker('retry', async () => {
       throw new Error('always');
     }, { connection: fixture.engine });
+    // Listens before each step that can fail the job: the worker may fail it before the step's caller resumes.
+    let failed = nextEvent(worker, 'failed');
     const job = await queue.add('j', {}, opts);
     for (let i = 0; i < failures; i++) {
-      await nextEvent(worker, 'failed');
+      await failed;
       // Wait for the 'delayed' event, then jump to the due time; the scheduler sees it within one idle check.
       if (i < failures - 1) {
         await until(() => delays.length > i);
+        failed = nextEvent(worker, 'failed');
         clock.advance(delays[i]);
       }
     }
@@ -56,14 +59,17 @@ describe.each<StoreKind>(['memory', 'wal-file'])('retries on %s', (kind) => {
       runs += 1;
       throw new Error('fail');
     }, { connection: fixture.engine });
+    // Each wait listens before the step that can cause it: the worker may fail the job before the step's caller resumes.
+    const firstFailure = nextEvent(worker, 'failed');
     const job = await queue.add('j', {}, { attempts: 2, backoff: 5000 });
-    await nextEvent(worker, 'failed');
+    await firstFailure;
     clock.advance(4999);
     await fixture.engine.scheduler.tick();
     expect(await queue.getJobState(job.id)).toBe('delayed');
     clock.advance(1);
+    const secondFailure = nextEvent(worker, 'failed');
     await fixture.engine.scheduler.tick();
-    await nextEvent(worker, 'failed');
+    await secondFailure;
     expect(runs).toBe(2);
     expect(await queue.getJobState(job.id)).toBe('failed');
     await worker.close();
