@@ -15,6 +15,8 @@ export interface WorkloadSummary {
   floorTo?: string;
   /** Median over runs of (baseline CPU µs per job / this CPU µs per job): the CPU-time version of `ratio`. */
   cpuRatio?: number;
+  /** Median over runs of (this run's second-half rate / the same run's baseline second-half rate): warm to warm. */
+  secondHalfRatio?: number;
   extra: Record<string, number | string>;
   rssMB: number;
   target?: string;
@@ -63,6 +65,9 @@ export function summarise(name: string, spec: WorkloadSpec, byRun: Record<string
   const cpu = (r: WorkloadResult | undefined) => r?.extra?.cpuUsPerJob as number | undefined;
   const cpuRatios = ratioTo === undefined ? [] : byRun.filter((r) => cpu(r[name]) && cpu(r[ratioTo])).map((r) => cpu(r[ratioTo])! / cpu(r[name])!);
   if (cpuRatios.length > 0) summary.cpuRatio = Math.round(median(cpuRatios) * 1000) / 1000;
+  const warm = (r: WorkloadResult | undefined) => r?.extra?.secondHalfJobsPerS as number | undefined;
+  const warmRatios = ratioTo === undefined ? [] : byRun.filter((r) => warm(r[name]) && warm(r[ratioTo])).map((r) => warm(r[name])! / warm(r[ratioTo])!);
+  if (warmRatios.length > 0) summary.secondHalfRatio = Math.round(median(warmRatios) * 1000) / 1000;
   if (spec.target !== undefined) {
     summary.target = spec.target.text;
     if (spec.target.ratio !== undefined) summary.met = summary.ratio !== undefined && summary.ratio >= spec.target.ratio;
@@ -80,9 +85,11 @@ export function table(summaries: Record<string, WorkloadSummary>): string {
     '|---|---|---:|---:|---:|---:|---:|---|:---:|',
   ];
   for (const [name, s] of Object.entries(summaries)) {
-    const ratio = s.ratio === undefined ? '' : `${s.ratio.toFixed(2)} × ${s.ratioTo}`;
+    const warmRatio = s.secondHalfRatio === undefined ? '' : ` (2nd half ${s.secondHalfRatio.toFixed(2)} ×)`;
+    const ratio = s.ratio === undefined ? '' : `${s.ratio.toFixed(2)} × ${s.ratioTo}${warmRatio}`;
     const floor = s.floorRatio === undefined ? '' : `${s.floorRatio.toFixed(2)} × ${s.floorTo}`;
-    const extra = name === 'W5' || name === 'W5x' ? ` (p50 ${s.extra.p50} / p95 ${s.extra.p95} / p99 ${s.extra.p99})` : '';
+    const warm = s.extra.secondHalfJobsPerS === undefined ? '' : ` (2nd half ${fmt(Math.round(Number(s.extra.secondHalfJobsPerS)))})`;
+    const extra = name === 'W5' || name === 'W5x' ? ` (p50 ${s.extra.p50} / p95 ${s.extra.p95} / p99 ${s.extra.p99})` : warm;
     const rss = s.rssLimitMB === undefined ? `${s.rssMB}` : `${s.rssMB} ${s.rssMB <= s.rssLimitMB ? '✓' : `✗ > ${s.rssLimitMB}`}`;
     const met = s.met === undefined ? '' : s.met ? 'yes' : 'no';
     const cpu = s.extra.cpuUsPerJob === undefined ? '' : `${s.extra.cpuUsPerJob}${s.cpuRatio === undefined ? '' : ` (${s.cpuRatio.toFixed(2)})`}`;

@@ -88,13 +88,15 @@ async function drain<R>(
   completeTx: Database.Transaction<(rows: R[], token: string) => void>,
 ): Promise<WorkloadResult> {
   let done = 0;
-  const result = await measure(count, () => {
+  const result = await measure(count, (halfway) => {
     for (;;) {
       const token = `t${done}`;
       const rows = claimTx.immediate(token);
       if (rows.length === 0) break;
       completeTx.immediate(rows, token);
+      const before = done;
       done += rows.length;
+      if (before < count / 2 && done >= count / 2) halfway();
     }
   });
   if (done !== count) throw new Error(`baseline processed ${done} of ${count}`);

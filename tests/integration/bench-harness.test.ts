@@ -34,6 +34,10 @@ describe('benchmark harness', () => {
     expect(report.summaries.W3.floorRatio).toBeGreaterThan(0);
     expect(report.summaries.RS3.median).toBeGreaterThan(0);
     expect(report.summaries.W3.rssMB).toBeGreaterThan(0);
+    // The warm rate (the drain's second half) of W3 and of its baseline, and their ratio.
+    expect(report.summaries.W3.extra.secondHalfJobsPerS).toBeGreaterThan(0);
+    expect(report.summaries.R3.extra.secondHalfJobsPerS).toBeGreaterThan(0);
+    expect(report.summaries.W3.secondHalfRatio).toBeGreaterThan(0);
   });
 
   it('the million-job store builder writes the rows addBulk writes', async () => {
