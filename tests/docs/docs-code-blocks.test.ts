@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,8 @@ describe('code blocks in the README and docs', () => {
   // Examples run from a temp folder (files they create land there) but live inside the project, so
   // their imports (zod, …) resolve from its node_modules and tsx reads its tsconfig (decorators).
   const temp = tempDir('bullite-docs-');
-  const modules = join(root, 'tests/.doc-examples');
+  // One folder per run: two runs at once in one checkout must not delete each other's examples.
+  const modules = join(root, 'tests/.doc-examples', String(process.pid));
   mkdirSync(modules, { recursive: true });
   for (const b of blocks) {
     const file = FILE_BLOCK.exec(b.code)?.[1];
@@ -50,6 +51,11 @@ describe('code blocks in the README and docs', () => {
   afterAll(() => {
     temp.cleanup();
     rmSync(modules, { recursive: true, force: true });
+    try {
+      rmdirSync(dirname(modules)); // the parent, once no other run uses it
+    } catch {
+      // another run's folder is still there
+    }
   });
 
   it('every block has a known language', () => {
