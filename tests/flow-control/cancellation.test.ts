@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import { CancelledError, FlowProducer, JobNotFoundError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, until, openSameStore, storeQuery } from '../support/engine-fixture.js';
+import { afterActive, nextEvent, openEngine, openSameStore, storeQuery, until } from '../support/engine-fixture.js';
 
 const defer = cleanupAfterEach();
 
@@ -29,9 +29,7 @@ describe('cancellation', () => {
       },
       { connection: first.engine },
     );
-    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const job = await queueA.add('run', {}, { attempts: 5 });
-    await activeSeen;
+    const job = await afterActive(worker, () => queueA.add('run', {}, { attempts: 5 }));
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     const cancelled = nextEvent<[{ jobId: string; reason: string }]>(events, 'cancelled');
     expect(await queueB.cancelJob(job.id, 'user pressed stop')).toBe(true);
@@ -52,9 +50,7 @@ describe('cancellation', () => {
     defer(close);
     const queue = new Queue('q', { connection: engine });
     const worker = new Worker('q', waitForAbort, { connection: engine, lockDuration: 10_000, lockRenewTime: 5_000 });
-    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const job = await queue.add('n', 1);
-    await activeSeen;
+    const job = await afterActive(worker, () => queue.add('n', 1));
     // Write the request as another process would, but with no change-feed or in-process wake-up.
     await storeQuery(path, `UPDATE jobs SET cancel_reason = 'stop' WHERE job_id = ?`, [job.id]);
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
@@ -98,9 +94,7 @@ describe('cancellation', () => {
     const queue = new Queue('q', { connection: engine });
     let finishLate: (value: string) => void = () => undefined;
     const worker = new Worker('q', () => new Promise<string>((resolve) => (finishLate = resolve)), { connection: engine });
-    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const job = await queue.add('n', 1, { attempts: 3 });
-    await activeSeen;
+    const job = await afterActive(worker, () => queue.add('n', 1, { attempts: 3 }));
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     expect(worker.cancelJob(job.id, 'enough')).toBe(true);
     const [, error] = await failed;

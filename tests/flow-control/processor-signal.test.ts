@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach } from '../support/cleanup-after-each.js';
 import { CancelledError, Queue, Worker, type Job } from '../../src_refactored/index.js';
 import { mayReadSignal } from '../../src_refactored/presentation/api/processor-signal-use.js';
-import { nextEvent, openEngine } from '../support/engine-fixture.js';
+import { afterActive, nextEvent, openEngine } from '../support/engine-fixture.js';
 
 const defer = cleanupAfterEach();
 
@@ -41,9 +41,7 @@ describe('the attempt signal', () => {
       seen = undefined;
       const worker = new Worker('q', processor as never, { connection: engine });
       defer(() => worker.close());
-      const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-      const job = await queue.add('n', 1, { attempts: 3 });
-      await activeSeen;
+      const job = await afterActive(worker, () => queue.add('n', 1, { attempts: 3 }));
       const failed = nextEvent<[unknown, Error]>(worker, 'failed');
       expect(worker.cancelJob(job.id, 'stop')).toBe(true);
       const [, error] = await failed;
@@ -68,9 +66,7 @@ describe('the attempt signal', () => {
     const completed = nextEvent<[Job, unknown]>(worker, 'completed');
     await queue.add('n', 'quick');
     expect((await completed)[1]).toBe('done quick');
-    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const hang = await queue.add('n', 'hang', { attempts: 3 });
-    await activeSeen;
+    const hang = await afterActive(worker, () => queue.add('n', 'hang', { attempts: 3 }));
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     expect(worker.cancelJob(hang.id, 'enough')).toBe(true);
     expect((await failed)[1]).toBeInstanceOf(CancelledError);

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cleanupAfterEach, fakeClockQueue } from '../support/cleanup-after-each.js';
 import { TimeoutError, ValidationError, Worker } from '../../src_refactored/index.js';
-import { nextEvent, until } from '../support/engine-fixture.js';
+import { afterActive, nextEvent, until } from '../support/engine-fixture.js';
 
 const defer = cleanupAfterEach();
 
@@ -26,9 +26,7 @@ describe('job timeouts', () => {
       },
       { connection: engine },
     );
-    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const job = await queue.add('slow', 1, { timeout: 5_000, attempts: 2 });
-    await activeSeen;
+    const job = await afterActive(worker, () => queue.add('slow', 1, { timeout: 5_000, attempts: 2 }));
     const failed = nextEvent<[unknown, Error]>(worker, 'failed');
     clock.advance(4_999);
     await new Promise((r) => setTimeout(r, 40));
@@ -48,9 +46,7 @@ describe('job timeouts', () => {
     const worker = new Worker('q', () => new Promise<string>((resolve) => (finishLate = resolve)), { connection: engine });
     let completed = 0;
     worker.on('completed', () => completed++);
-    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const job = await queue.add('stubborn', 1, { timeout: 1_000 });
-    await activeSeen;
+    const job = await afterActive(worker, () => queue.add('stubborn', 1, { timeout: 1_000 }));
     const failed = nextEvent(worker, 'failed');
     clock.advance(1_000);
     await failed;

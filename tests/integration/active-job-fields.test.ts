@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { Queue, Worker } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine } from '../support/engine-fixture.js';
+import { afterActive, nextEvent, openEngine } from '../support/engine-fixture.js';
 
 describe('the job a worker hands out is the claimed row', () => {
   let fixture: Awaited<ReturnType<typeof openEngine>>;
@@ -23,9 +23,7 @@ describe('the job a worker hands out is the claimed row', () => {
       clock.advance(250);
       seen.push({ where: 'active', processedOn: job.processedOn, attemptsStarted: job.attemptsStarted });
     });
-    const active = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const job = await queue.add('a', {});
-    await active;
+    const job = await afterActive(worker, () => queue.add('a', {}));
     release();
     await nextEvent(worker, 'completed');
     const stored = (await queue.getJob(job.id))!;

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { LockLostError, Queue, Worker, type QueueEngine } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, until, freshStore, openSameStore } from '../support/engine-fixture.js';
+import { afterActive, freshStore, nextEvent, openEngine, openSameStore, until } from '../support/engine-fixture.js';
 
 /** A processor that runs until the test releases it. */
 function gate<T = string>() {
@@ -34,9 +34,7 @@ describe('locks', () => {
     }, { connection: engineA, lockDuration: 1000, lockRenewTime: 500 });
     const errors: Error[] = [];
     workerA.on('error', (e) => errors.push(e));
-    const activeSeen = nextEvent(workerA, 'active'); // before add: the claim may run before add's caller resumes
-    const job = await queue.add('j', {});
-    await activeSeen;
+    const job = await afterActive(workerA, () => queue.add('j', {}));
 
     // Engine B's clock runs ahead: A's lock has expired there, so B's stalled sweep takes the job.
     const workerB = new Worker('locked', async () => 'from-B', { connection: engineB, lockDuration: 1000, stalledInterval: 100 });
@@ -73,9 +71,7 @@ describe('close', () => {
       signal = s;
       return slow.promise;
     }, { connection: engine });
-    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const job = await queue.add('j', {});
-    await activeSeen;
+    const job = await afterActive(worker, () => queue.add('j', {}));
     return { queue, worker, job, slow, signal: () => signal! };
   }
 

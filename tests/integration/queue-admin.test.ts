@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { JobLockedError, Queue, QueueEvents, Worker } from '../../src_refactored/index.js';
 import { FakeClock } from '../support/fake-clock.js';
-import { nextEvent, openEngine, until } from '../support/engine-fixture.js';
+import { afterActive, nextEvent, openEngine, until } from '../support/engine-fixture.js';
 
 describe('queue management', () => {
   let fixture: Awaited<ReturnType<typeof openEngine>>;
@@ -88,9 +88,7 @@ describe('queue management', () => {
     events.on('removed', ({ jobId }: { jobId: string }) => removedIds.push(jobId));
     let release!: () => void;
     const worker = new Worker('o', () => new Promise<void>((r) => (release = r)), { connection: fixture.engine });
-    const activeSeen = nextEvent(worker, 'active'); // before add: the claim may run before add's caller resumes
-    const active = await queue.add('busy', {});
-    await activeSeen;
+    const active = await afterActive(worker, () => queue.add('busy', {}));
     const idle = await queue.add('idle', {}, { delay: 1000 });
     await expect(queue.remove(active.id)).rejects.toThrow(JobLockedError);
     expect(await queue.remove(idle.id)).toBe(1);

@@ -136,6 +136,24 @@ export function nextEvent<T extends unknown[] = unknown[]>(
   });
 }
 
+/**
+ * Runs `step` (an add, a retry…) and resolves with its result once `worker` has emitted 'active'. It listens
+ * before the step: the worker may claim the job, and emit, before the step's caller resumes.
+ */
+export async function afterActive<T>(
+  worker: Parameters<typeof nextEvent>[0],
+  step: () => Promise<T>,
+): Promise<T> {
+  const active = nextEvent(worker, 'active');
+  try {
+    const result = await step();
+    await active;
+    return result;
+  } finally {
+    active.catch(() => undefined); // a failed step leaves the wait to time out unobserved
+  }
+}
+
 /** Polls `predicate` on the event loop until it holds (for state reached through timers). */
 export async function until(predicate: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
   const deadline = performance.now() + timeoutMs;
