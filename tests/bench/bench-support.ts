@@ -93,19 +93,19 @@ export function siblingScript(base: string): { file: string; execArgv: string[] 
  * machine the CPU µs per job is the steadier figure: other processes stretch the wall time of a run
  * much more than the CPU time it needs.
  *
- * A workload that calls `halfway()` once `count / 2` jobs are done also gets `secondHalfJobsPerS`: the
- * rate of its second half alone. A fresh process runs the engine's JavaScript cold, and V8 optimises it
+ * A workload that calls `halfway(done)` once it has done at least `count / 2` jobs also gets
+ * `secondHalfJobsPerS`: the rate of the jobs after that mark alone. A fresh process runs the engine's JavaScript cold, and V8 optimises it
  * over the first few thousand jobs (a W3 drain's first 2 000 jobs cost 2–5 × the CPU of its later ones),
  * so the second half is the rate a long-running worker keeps; the headline figure stays the whole run's.
  */
-export async function measure(count: number, work: (halfway: () => void) => unknown): Promise<WorkloadResult> {
-  let half: number | undefined;
+export async function measure(count: number, work: (halfway: (done: number) => void) => unknown): Promise<WorkloadResult> {
+  let half: { at: number; done: number } | undefined;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await work(() => (half ??= performance.now()));
+  await work((done) => (half ??= { at: performance.now(), done }));
   const end = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const extra: Record<string, number> = { cpuUsPerJob: Math.round(((cpu.user + cpu.system) / count) * 10) / 10 };
-  if (half !== undefined) extra.secondHalfJobsPerS = rate(count - Math.floor(count / 2), end - half);
+  if (half !== undefined) extra.secondHalfJobsPerS = rate(count - half.done, end - half.at);
   return { value: rate(count, end - t0), unit: 'jobs/s', extra };
 }

@@ -28,16 +28,16 @@ export async function prefill(queue: Queue, count: number, batch = 1_000, data =
 
 /**
  * Starts a no-op worker and resolves once `count` jobs have completed (and the worker closed); calls
- * `halfway` at the completion of job `count / 2`.
+ * `halfway` at the completion of job `count / 2` (rounded down).
  */
-export async function drainWith(engine: QueueEngine, count: number, concurrency: number, halfway?: () => void): Promise<void> {
+export async function drainWith(engine: QueueEngine, count: number, concurrency: number, halfway?: (done: number) => void): Promise<void> {
   let done = 0;
   const half = Math.floor(count / 2);
   let worker: Worker | undefined;
   await new Promise<void>((resolve, reject) => {
     worker = new Worker(BENCH_QUEUE, async () => undefined, { connection: engine, concurrency });
     worker.on('completed', () => {
-      if (++done === half) halfway?.();
+      if (++done === half) halfway?.(done);
       if (done === count) resolve();
     });
     worker.on('failed', (_job, error) => reject(error));

@@ -102,7 +102,7 @@ export function rawProcess(p: BenchParams): Promise<WorkloadResult> {
         if (row === undefined) break;
         JSON.parse(row.data);
         completeTx.immediate(row.id, token);
-        if (++done === half) halfway();
+        if (++done === half) halfway(done);
       }
     });
     if (done !== p.process) throw new Error(`raw baseline processed ${done} of ${p.process}`);

@@ -94,9 +94,8 @@ async function drain<R>(
       const rows = claimTx.immediate(token);
       if (rows.length === 0) break;
       completeTx.immediate(rows, token);
-      const before = done;
       done += rows.length;
-      if (before < count / 2 && done >= count / 2) halfway();
+      if (done >= count / 2) halfway(done); // the first call counts: a batch can pass the middle
     }
   });
   if (done !== count) throw new Error(`baseline processed ${done} of ${count}`);
