@@ -6,7 +6,7 @@ import { pathToFileURL } from 'node:url';
 import { PROJECT_ROOT } from '../support/child-process.js';
 import { tempDir } from '../support/engine-fixture.js';
 // @ts-expect-error: a plain .mjs config without declarations.
-import { buildPackage } from '../../esbuild.config.mjs';
+import { buildPackage, latin1Source } from '../../esbuild.config.mjs';
 
 /**
  * What `npm run build` ships, run the way an installed package runs: plain Node on the bundles in
@@ -45,10 +45,30 @@ describe('the built package (npm run build)', () => {
       expect(existsSync(join(pkg, 'dist', entry)), entry).toBe(true);
     }
     expect(existsSync(join(pkg, 'dist', 'core'))).toBe(false);
-    // inversify (~340 modules) is compiled in: esbuild.config.mjs says why. zod stays an import.
+    // inversify (~340 modules) and zod's modules that the schemas use are compiled in: esbuild.config.mjs says why.
     const index = readFileSync(join(pkg, 'dist', 'index.js'), 'utf8');
-    expect(index).not.toMatch(/from ["'](inversify|@inversifyjs\/[^"']+)["']/);
-    expect(index).toMatch(/from ["']zod["']/);
+    expect(index).not.toMatch(/from ["'](inversify|@inversifyjs\/[^"']+|zod)["']/);
+    // Tree-shaken: zod's locales other than English are not in it (zod's Hebrew locale names its language).
+    expect(index).toContain('Too small: expected');
+    expect(index).not.toMatch(/\bhe\.js|Hebrew|\\u05D\w/i);
+  });
+
+  it('ships every bundle in Latin-1, so V8 stores each source at one byte per character', () => {
+    for (const entry of ['index.js', 'presentation/cli/main.js', 'presentation/sandbox/sandbox-child.js']) {
+      const text = readFileSync(join(pkg, 'dist', entry), 'utf8');
+      const wide = [...text].filter((ch) => ch.codePointAt(0)! > 0xff);
+      expect(wide, entry).toEqual([]);
+    }
+    // The dashboard's ellipsis, written as an escape in its script's source, is still an ellipsis on the page.
+    expect(readFileSync(join(pkg, 'dist', 'index.js'), 'utf8')).toContain("'reconnecting\\u2026'");
+  });
+
+  it('escapes a wide character in a comment, and refuses one in a raw template', () => {
+    expect(latin1Source('const a = 1; // 1 \u2192 2\n/** x \u2264 y */\n * a \u2026\n', 'f.js')).toBe(
+      'const a = 1; // 1 \\u{2192} 2\n/** x \\u{2264} y */\n * a \\u{2026}\n',
+    );
+    expect(latin1Source('const b = "caf\u00e9 \u00b7 \u00d7";', 'f.js')).toBe('const b = "caf\u00e9 \u00b7 \u00d7";');
+    expect(() => latin1Source('const t = String.raw`wait\u2026`;', 'f.js')).toThrow(/f\.js:1: "\u2026" is not in a comment/);
   });
 
   it('opens a store, runs sandboxed processors in a child process and a thread, and the CLI reads the file', async () => {

@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { FlowJobInput, FlowTree } from '../../core/application/services/flow.service.js';
 import type { FlowNodeResult } from '../../core/application/ports/flow-repository.port.js';
 import type { JobsOptions } from '../../core/domain/job/job-options.js';

@@ -4,7 +4,7 @@ import type { JobStateOrUnknown } from '../../core/domain/job/job-state.js';
 import type { QueueEngine } from '../composition/queue-engine.js';
 import { BulliteError } from '../../shared/bullite-error.js';
 import { LockLostError } from '../../core/domain/job/job-errors.js';
-import { z } from 'zod';
+import * as z from 'zod';
 import { changePrioritySchema } from '../validation/flow.schema.js';
 import { parseInput } from '../validation/parse-input.js';
 import type { QueueEvents } from './queue-events.js';

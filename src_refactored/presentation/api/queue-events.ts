@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { z } from 'zod';
+import * as z from 'zod';
 import { BulliteError } from '../../shared/bullite-error.js';
 import { assertQueueName } from '../../core/domain/queue/queue-name.js';
 import type { EventFollower } from '../../core/application/services/events.service.js';

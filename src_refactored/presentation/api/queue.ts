@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { JobsOptions } from '../../core/domain/job/job-options.js';
 import { JOB_STATES, type JobState, type JobStateOrUnknown } from '../../core/domain/job/job-state.js';
 import { assertQueueName } from '../../core/domain/queue/queue-name.js';

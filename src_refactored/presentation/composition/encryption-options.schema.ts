@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A 256-bit key: 32 bytes, or a string of 64 hex characters or of base64 for 32 bytes. */
 export type EncryptionKey = Uint8Array | string;

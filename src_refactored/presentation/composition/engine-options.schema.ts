@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { encryptionOptionsSchema } from './encryption-options.schema.js';
 import { postgresOptionsSchema } from './postgres-options.schema.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type pg from 'pg';
 import type { PgliteLike } from '../../infrastructure/persistence/postgres/pglite-connection.js';
 

@@ -179,7 +179,7 @@ $('prev').addEventListener('click', () => { if (ui.page > 0) { ui.page--; refres
 let pending = null;
 const events = new EventSource(BASE + '/api/events?token=' + encodeURIComponent(token));
 events.addEventListener('open', () => { $('live').className = 'on'; $('live').textContent = 'live'; });
-events.addEventListener('error', () => { $('live').className = ''; $('live').textContent = 'reconnecting…'; });
+events.addEventListener('error', () => { $('live').className = ''; $('live').textContent = 'reconnecting\u2026'; });
 events.addEventListener('queue-events', () => { pending = pending || setTimeout(() => { pending = null; refresh(); }, 50); });
 refresh();
 `;

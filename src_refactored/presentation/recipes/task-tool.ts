@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { QueueEngine } from '../composition/queue-engine.js';
 import type { JobDefinition } from '../typed/define-job.js';
 import { problemsFrom, type Problem } from '../typed/job-data-validation.error.js';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { UnrecoverableError } from '../../core/domain/job/job-errors.js';
 import type { QueueEngine } from '../composition/queue-engine.js';
 import { Queue } from '../api/queue.js';

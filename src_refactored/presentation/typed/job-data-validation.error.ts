@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import { ValidationError } from '../../shared/bullite-error.js';
 
 export interface Problem {

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { jobNameSchema, jobsOptionsSchema } from './job-options.schema.js';
 
 /** One job of a FlowProducer tree (BullMQ's FlowJob); children may be in any queue. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { MAX_PRIORITY } from '../../core/domain/job/priority.js';
 import { repeatOptionsSchema } from './repeat-options.schema.js';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { jobNameSchema, jobsOptionsSchema } from './job-options.schema.js';
 
 /** A scheduler's job template; the options a scheduler sets itself (id, delay, repeat) are refused. */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 export const dashboardOptionsSchema = z.strictObject({
   token: z.string().min(16, { error: 'token must be at least 16 characters (it is the only protection of the page)' }).optional(),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { parseInput } from './parse-input.js';
 
 const index = z.number({ error: 'must be an integer index (negative counts from the end)' }).int({ error: 'must be an integer index' });

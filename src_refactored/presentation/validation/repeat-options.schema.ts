@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** A date as BullMQ accepts it (Date, ISO string or epoch ms), parsed to epoch ms. */
 const dateInput = z

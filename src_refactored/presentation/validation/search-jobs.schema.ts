@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { DataCondition, JsonScalar } from '../../core/application/ports/job-search.port.js';
 import { JOB_STATES, type JobState } from '../../core/domain/job/job-state.js';
 import type { SearchJobsInput } from '../../core/application/services/queue-insights.service.js';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { jobsOptionsSchema } from './job-options.schema.js';
 
 const positiveInt = z.number().int().min(1);
