@@ -35,8 +35,9 @@ const inlinePrivatePackages = {
  * Latin-1 (up to U+00FF): one arrow in one comment stores the whole bundle at two bytes per character
  * (0.9 MB more for index.js, measured in a heap snapshot). esbuild escapes what it emits in strings,
  * templates and regexes (charset ascii), but keeps some comments as written, ours and zod's. So every
- * character above U+00FF left in a comment is written as its escape; one anywhere else (a String.raw
- * template keeps its text) stops the build, to be escaped in the source.
+ * character above U+00FF after a comment's opening on its line (`//`, `/*`, or a leading `*`) is written
+ * as its escape; one with no comment before it (a String.raw template keeps its text) stops the build,
+ * to be escaped in the source. An escape only lengthens its own line: the source map holds everywhere else.
  */
 export function latin1Source(code, file) {
   return code
@@ -60,7 +61,7 @@ const latin1Output = {
     b.onEnd(async (result) => {
       for (const out of result.outputFiles ?? []) {
         await mkdir(dirname(out.path), { recursive: true });
-        await writeFile(out.path, out.path.endsWith('.js') ? latin1Source(out.text, out.path) : out.contents);
+        await writeFile(out.path, /\.[cm]?js$/.test(out.path) ? latin1Source(out.text, out.path) : out.contents);
       }
     });
   },

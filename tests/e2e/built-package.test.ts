@@ -59,7 +59,7 @@ describe('the built package (npm run build)', () => {
       const wide = [...text].filter((ch) => ch.codePointAt(0)! > 0xff);
       expect(wide, entry).toEqual([]);
     }
-    // The dashboard's ellipsis, written as an escape in its script's source, is still an ellipsis on the page.
+    // The dashboard script's ellipsis is written as an escape in its source: the browser's JavaScript reads it back.
     expect(readFileSync(join(pkg, 'dist', 'index.js'), 'utf8')).toContain("'reconnecting\\u2026'");
   });
 
