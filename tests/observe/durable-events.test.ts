@@ -1,6 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import Database from 'better-sqlite3';
 import { Queue, QueueEvents, Worker, type QueueEngine } from '../../src_refactored/index.js';
 import { nextEvent, until, freshStore, openSameStore } from '../support/engine-fixture.js';
+import { testBackend } from '../support/test-backend.js';
 
 type Seen = { event: string; jobId: string | undefined; id: string; args: Record<string, unknown> };
 
@@ -53,6 +55,29 @@ describe('durable QueueEvents', () => {
     expect(ids).toEqual([...ids].sort((a, b) => a - b));
     expect(new Set(ids).size).toBe(ids.length);
     await events.close();
+  });
+
+  // The SQLite file's event buffer (sqlite-event-bus.ts); the PostgreSQL bus writes asynchronously.
+  it.runIf(testBackend === 'sqlite')('stores the events of a loop of awaited add() calls every 100 adds, before the loop ends its turn', async () => {
+    const { path, producer } = await twoEngines();
+    const queue = new Queue('loop', { connection: producer });
+    await queue.add('first', {});
+    await new Promise((resolve) => setImmediate(resolve));
+    // What another process (or a restart after a crash) finds in the file.
+    const reader = new Database(path, { readonly: true });
+    cleanups.push(() => void reader.close());
+    const stored = () => reader.prepare<[], number>("SELECT coalesce(sum(count), 0) FROM events WHERE queue = 'loop'").pluck().get()!;
+    expect(stored()).toBe(2);
+
+    let turnEnded = false;
+    setImmediate(() => (turnEnded = true));
+    for (let i = 0; i < 150; i++) await queue.add('job', { i });
+    expect(turnEnded).toBe(false);
+    // 150 adds published 300 events (added, waiting): the first 200 were written once buffered, the
+    // other 100 wait for the end of the turn (before, all of them did, up to 2 000).
+    expect(stored()).toBe(2 + 200);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(stored()).toBe(2 + 300);
   });
 
   it('resumes from lastEventId after a restart without gaps or repeats', async () => {

@@ -12,12 +12,23 @@ import { joinTransactions, type TransactionParticipant } from '../persistence/dr
 import { plainCodec, type PayloadCodec } from '../persistence/codec/payload-codec.js';
 import { HeldTransaction } from '../persistence/drizzle/sqlite-held-transaction.js';
 
+/**
+ * Buffered events beyond this many are written as soon as the code publishing them yields (a microtask)
+ * instead of at the end of the turn. A loop of awaited add() calls never ends its turn: its events
+ * waited for MAX_BUFFERED (1 000 adds), lived across V8's young-generation collections meanwhile, and
+ * V8 grew the young generation for them. Written every 100 adds: W1 in a process of its own peaked at
+ * 86 instead of 97 MiB (bench child 96-97 against 97-99, the same add rate in 6 paired rounds), and a
+ * crash in such a loop loses at most 100 adds' events. One announce of a whole batch (addBulk: 2 000
+ * events) still writes them all in one transaction.
+ */
+const WRITE_SOON_BUFFERED = 200;
 /** While another process holds the write lock, buffered events are retried after this many ms. */
 const BUSY_RETRY_MS = 10;
 
 /**
  * The durable event stream on the `events` table. `publish` only buffers: every event published in one
- * event-loop turn is written by ONE transaction at the end of the turn (setImmediate), so a worker that
+ * event-loop turn is written by ONE transaction at the end of the turn (setImmediate), or once the
+ * publishing code yields with WRITE_SOON_BUFFERED events buffered (a loop of awaited adds), so a worker that
  * settles 500 jobs in a turn pays one commit for their ~1 000 events, not 1 000 commits (measured in
  * tests/bench/observe-bench.ts). A commit stores each run of consecutive events of one queue as one row
  * (events.table.ts): W2 (addBulk, an 'added' and a 'waiting' event per job) spent 29 % of its CPU writing
@@ -47,6 +58,8 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
   private mark = 0;
   /** The end-of-turn flush's own transaction: it writes the whole buffer. */
   private flushing = false;
+  /** A microtask will write the buffer if it still holds WRITE_SOON_BUFFERED events. */
+  private writeSoon = false;
   private readonly leaveTransactions: () => void;
   private flushTimer: NodeJS.Immediate | NodeJS.Timeout | undefined;
   private readonly sinceTrim = new Map<string, number>();
@@ -99,6 +112,10 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     // (W2: 200 000, one JSON string of ~20 MB): written in bounded batches instead (listeners still
     // get them at the end of the turn).
     if (this.buffer.length >= MAX_BUFFERED && !this.db.inTransaction) this.writeBuffered();
+    else if (this.buffer.length >= WRITE_SOON_BUFFERED && !this.writeSoon) {
+      this.writeSoon = true;
+      queueMicrotask(() => this.writeIfStillBuffered());
+    }
     // Events published inside a write transaction are stored by its commit (beforeCommit); the others by
     // the next write transaction of this engine or, at the latest, by one of their own at the end of the turn.
     this.flushTimer ??= setImmediate(() => this.flushNow());
@@ -195,6 +212,13 @@ export class SqliteEventBus implements EventBus, EventStream, TransactionPartici
     const stored = this.toDeliver;
     this.toDeliver = [];
     for (const event of stored) this.listeners.deliver(event);
+  }
+
+  /** WRITE_SOON_BUFFERED: what a publishing loop left, unless an open transaction (a held one too) will store it. */
+  private writeIfStillBuffered(): void {
+    this.writeSoon = false;
+    if (this.closed || this.buffer.length < WRITE_SOON_BUFFERED || this.db.inTransaction) return;
+    this.writeBuffered();
   }
 
   private writeBuffered(): void {
