@@ -93,16 +93,19 @@ export function siblingScript(base: string): { file: string; execArgv: string[] 
  * machine the CPU µs per job is the steadier figure: other processes stretch the wall time of a run
  * much more than the CPU time it needs.
  *
- * A workload that calls `halfway(done)` once it has done at least `count / 2` jobs also gets
- * `secondHalfJobsPerS`: the rate of the jobs after that mark alone. A fresh process runs the engine's JavaScript cold, and V8 optimises it
+ * A workload that reports `progress(done)` as it goes also gets `secondHalfJobsPerS`: the rate of the
+ * jobs after the first report of at least `count / 2` done (a batch can pass the middle) alone. A fresh process runs the engine's JavaScript cold, and V8 optimises it
  * over the first few thousand jobs (a W3 drain's first 2 000 jobs cost 2–5 × the CPU of its later ones),
  * so the second half is the rate a long-running worker keeps; the headline figure stays the whole run's.
  */
-export async function measure(count: number, work: (halfway: (done: number) => void) => unknown): Promise<WorkloadResult> {
+export async function measure(count: number, work: (progress: (done: number) => void) => unknown): Promise<WorkloadResult> {
   let half: { at: number; done: number } | undefined;
+  const middle = count / 2;
   const cpu0 = process.cpuUsage();
   const t0 = performance.now();
-  await work((done) => (half ??= { at: performance.now(), done }));
+  await work((done) => {
+    if (half === undefined && done >= middle) half = { at: performance.now(), done };
+  });
   const end = performance.now();
   const cpu = process.cpuUsage(cpu0);
   const extra: Record<string, number> = { cpuUsPerJob: Math.round(((cpu.user + cpu.system) / count) * 10) / 10 };

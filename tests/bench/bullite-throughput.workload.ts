@@ -27,17 +27,16 @@ export async function prefill(queue: Queue, count: number, batch = 1_000, data =
 }
 
 /**
- * Starts a no-op worker and resolves once `count` jobs have completed (and the worker closed); calls
- * `halfway` at the completion of job `count / 2` (rounded down).
+ * Starts a no-op worker and resolves once `count` jobs have completed (and the worker closed); reports
+ * each completion to `progress` (measure's).
  */
-export async function drainWith(engine: QueueEngine, count: number, concurrency: number, halfway?: (done: number) => void): Promise<void> {
+export async function drainWith(engine: QueueEngine, count: number, concurrency: number, progress?: (done: number) => void): Promise<void> {
   let done = 0;
-  const half = Math.floor(count / 2);
   let worker: Worker | undefined;
   await new Promise<void>((resolve, reject) => {
     worker = new Worker(BENCH_QUEUE, async () => undefined, { connection: engine, concurrency });
     worker.on('completed', () => {
-      if (++done === half) halfway?.(done);
+      progress?.(++done);
       if (done === count) resolve();
     });
     worker.on('failed', (_job, error) => reject(error));
@@ -68,7 +67,7 @@ export function addBulk(p: BenchParams): Promise<WorkloadResult> {
 export function processJobs(p: BenchParams, concurrency: number): Promise<WorkloadResult> {
   return withEngine(async (engine) => {
     await prefill(new Queue(BENCH_QUEUE, { connection: engine }), p.process);
-    return measure(p.process, (halfway) => drainWith(engine, p.process, concurrency, halfway));
+    return measure(p.process, (progress) => drainWith(engine, p.process, concurrency, progress));
   });
 }
 
@@ -81,7 +80,7 @@ export function processLargeJobs(p: BenchParams): Promise<WorkloadResult> {
   const text = 'x'.repeat(LARGE_DATA);
   return withEngine(async (engine) => {
     await prefill(new Queue(BENCH_QUEUE, { connection: engine }), count, 1_000, (i) => ({ i, text }));
-    const result = await measure(count, (halfway) => drainWith(engine, count, 1, halfway));
+    const result = await measure(count, (progress) => drainWith(engine, count, 1, progress));
     return { ...result, extra: { ...result.extra, dataChars: LARGE_DATA } };
   });
 }
@@ -105,7 +104,7 @@ export function processBesideStored(p: BenchParams): Promise<WorkloadResult> {
     const engine = await createQueueEngine(benchEngineOptions(store));
     try {
       await prefill(new Queue(BENCH_QUEUE, { connection: engine }), p.process);
-      const result = await measure(p.process, (halfway) => drainWith(engine, p.process, 1, halfway));
+      const result = await measure(p.process, (progress) => drainWith(engine, p.process, 1, progress));
       return { ...result, extra: { ...result.extra, stored: p.storedJobs, buildMs } };
     } finally {
       await engine.close();

@@ -94,15 +94,14 @@ export function rawProcess(p: BenchParams): Promise<WorkloadResult> {
     const claimTx = db.transaction((token: string) => claim.get(token, performance.now() + 30_000));
     const completeTx = db.transaction((id: number, token: string) => complete.run('null', performance.now(), id, token));
     let done = 0;
-    const half = Math.floor(p.process / 2);
-    const result = measure(p.process, (halfway) => {
+    const result = measure(p.process, (progress) => {
       for (;;) {
         const token = `t${done}`;
         const row = claimTx.immediate(token);
         if (row === undefined) break;
         JSON.parse(row.data);
         completeTx.immediate(row.id, token);
-        if (++done === half) halfway(done);
+        progress(++done);
       }
     });
     if (done !== p.process) throw new Error(`raw baseline processed ${done} of ${p.process}`);

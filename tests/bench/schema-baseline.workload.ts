@@ -88,14 +88,14 @@ async function drain<R>(
   completeTx: Database.Transaction<(rows: R[], token: string) => void>,
 ): Promise<WorkloadResult> {
   let done = 0;
-  const result = await measure(count, (halfway) => {
+  const result = await measure(count, (progress) => {
     for (;;) {
       const token = `t${done}`;
       const rows = claimTx.immediate(token);
       if (rows.length === 0) break;
       completeTx.immediate(rows, token);
       done += rows.length;
-      if (done >= count / 2) halfway(done); // the first call counts: a batch can pass the middle
+      progress(done);
     }
   });
   if (done !== count) throw new Error(`baseline processed ${done} of ${count}`);
