@@ -55,7 +55,6 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
   readonly opts: WorkerRunnerOptions & { autorun: boolean; drainDelay: number };
   private readonly lease: Lease;
   private readonly runner: WorkerRunner<Job<DataType, ResultType, NameType>>;
-  private readonly jobs = new Map<string, Job<DataType, ResultType, NameType>>();
   private running: Promise<void> | undefined;
   private closing: Promise<void> | undefined;
   private readonly detach: (() => void)[] = [];
@@ -105,25 +104,20 @@ export class Worker<DataType = unknown, ResultType = unknown, NameType extends s
       },
       onActive: (job) => {
         // The job was built from the claimed row: processedOn and attemptsStarted are the claim's own.
-        this.jobs.set(job.id, job);
         this.emit('active', job, 'waiting');
       },
       onCompleted: (job, result, finishedOn) => {
-        this.jobs.delete(job.id);
         Object.assign(job, { returnvalue: result, finishedOn, attemptsMade: job.attemptsMade + 1 });
         this.emit('completed', job, result, 'active');
       },
       onFailed: (job, error, final, finishedOn) => {
-        this.jobs.delete(job.id);
         Object.assign(job, { failedReason: error.message, attemptsMade: job.attemptsMade + 1 });
         if (final) job.finishedOn = finishedOn;
         this.emit('failed', job, error, 'active');
       },
-      onRequeued: (job) => this.jobs.delete(job.id),
       onDrained: () => this.emit('drained'),
       onError: (error) => this.emitError(error),
       onLockRenewalFailed: (ids) => this.emit('lockRenewalFailed', ids),
-      onMoved: (job) => this.jobs.delete(job.id),
     });
     this.detach.push(
       engine.attach(this),

@@ -101,7 +101,7 @@ export class CancelWatch {
   constructor(
     private readonly queue: string,
     private readonly control: IFlowControlRepository,
-    private readonly activeJobs: () => ReadonlyMap<string, GuardedAttempt & { token: string }>,
+    private readonly activeJobs: () => { readonly size: number; get(id: string): (GuardedAttempt & { token: string }) | undefined },
     private readonly onError: (error: unknown) => void,
   ) {}
 

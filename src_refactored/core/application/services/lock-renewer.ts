@@ -1,6 +1,7 @@
 import type { RunnerDeps } from './worker-runner.js';
 import type { WorkerRunnerOptions } from './worker-runner-options.js';
 import type { GuardedJob } from './runner-guards.js';
+import type { ActiveAttempts } from './active-attempts.js';
 import { LockLostError } from '../../domain/job/job-errors.js';
 import { CancelledError } from '../../domain/job/cancel-errors.js';
 import { abortAttempt } from './attempt-guards.js';
@@ -18,7 +19,7 @@ export class LockRenewer {
     private readonly queue: string,
     private readonly deps: RunnerDeps,
     private readonly opts: WorkerRunnerOptions,
-    private readonly active: () => ReadonlyMap<string, GuardedJob>,
+    private readonly active: () => ActiveAttempts<GuardedJob>,
     private readonly onLost: (jobIds: string[]) => void,
     private readonly onError: (error: unknown) => void,
   ) {}
@@ -39,7 +40,7 @@ export class LockRenewer {
   private async doRenew(): Promise<void> {
     const now = this.deps.clock.now();
     this.nextRenewAt = now + this.opts.lockRenewTime;
-    const list = [...this.active().values()];
+    const list = this.active().values();
     if (list.length === 0) return;
     const refs = list.map((a) => ({ queue: this.queue, id: a.record.id, token: a.token }));
     let renewals;

@@ -3,6 +3,7 @@ import type { RunnerDeps } from './worker-runner.js';
 import type { SettleOutcome } from './settle-command.js';
 import { TimeoutError } from '../../domain/job/flow-control-errors.js';
 import { CancelledError } from '../../domain/job/cancel-errors.js';
+import type { ActiveAttempts } from './active-attempts.js';
 import { AttemptDeadlines, CancelWatch, abortAttempt, type GuardedAttempt } from './attempt-guards.js';
 
 export interface GuardedJob extends GuardedAttempt {
@@ -23,7 +24,7 @@ export class RunnerGuards {
   constructor(
     private readonly queue: string,
     private readonly deps: RunnerDeps,
-    active: () => ReadonlyMap<string, GuardedJob>,
+    active: () => ActiveAttempts<GuardedJob>,
     private readonly wake: () => void,
     onError: (error: unknown) => void,
   ) {

@@ -20,8 +20,9 @@ import { PumpSchedule } from './pump-schedule.js';
 import { LockRenewer } from './lock-renewer.js';
 import { StoreBackoff } from './store-backoff.js';
 import { StepCommits } from './step-commits.js';
+import { ActiveAttempts, type Slotted } from './active-attempts.js';
 
-interface ActiveJob<C> extends GuardedJob {
+interface ActiveJob<C> extends GuardedJob, Slotted {
   context: C;
   /** performance.now() as it started (group commit holds only steps of quick jobs). */
   startedAt: number;
@@ -59,8 +60,10 @@ export interface RunnerDeps {
 export class WorkerRunner<C> {
   private readonly workerId = randomUUID();
   private claimCounter = 0;
-  private readonly active = new Map<string, ActiveJob<C>>();
-  private readonly inflight = new Set<Promise<void>>();
+  private readonly active = new ActiveAttempts<ActiveJob<C>>();
+  /** Attempts started and not yet settled (a count, not a Set of promises: see active-attempts.ts). */
+  private unsettled = 0;
+  private idleWaiters: (() => void)[] = [];
   private pending: PendingSettle<C>[] = [];
   private readonly pumps = new PumpSchedule(() => void this.pump());
   private pumping = false;
@@ -133,8 +136,9 @@ export class WorkerRunner<C> {
   }
 
   /** Resolves once every job this worker started has settled (used by pause and graceful close). */
-  async whenIdle(): Promise<void> {
-    while (this.inflight.size > 0) await Promise.all([...this.inflight]);
+  whenIdle(): Promise<void> {
+    if (this.unsettled === 0) return Promise.resolve();
+    return new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   close(force: boolean): Promise<void> {
@@ -153,7 +157,7 @@ export class WorkerRunner<C> {
   private async shutdown(force: boolean): Promise<void> {
     this.paused = true;
     if (force) {
-      const list = [...this.active.values()];
+      const list = this.active.values();
       for (const a of list) abortAttempt(a, new WorkerClosedError());
       // Hand the jobs back at once instead of leaving them to the stalled sweep.
       await this.deps.jobs.release(list.map((a) => ({ queue: this.queue, id: a.record.id, token: a.token }))).catch(() => undefined);
@@ -283,14 +287,16 @@ export class WorkerRunner<C> {
     const controller = new AbortController();
     const token = record.lockToken!;
     const context = this.hooks.createContext(record, token);
-    const active: ActiveJob<C> = { record, token, controller, abortedBy: undefined, context, startedAt: performance.now() };
-    this.active.set(record.id, active);
+    const active: ActiveJob<C> = { record, token, controller, abortedBy: undefined, context, startedAt: performance.now(), slot: -1 };
+    this.active.add(active);
     // A cancel or timeout settles the attempt now, whatever the processor does later. Guarded before the
     // 'active' listeners run, so a cancelJob from one of them settles it too.
     const stopped = this.guards.guard(active);
     this.hooks.onActive(context);
-    const run = this.execute(active, stopped).finally(() => this.inflight.delete(run));
-    this.inflight.add(run);
+    this.unsettled++;
+    void this.execute(active, stopped).finally(() => {
+      if (--this.unsettled === 0) for (const resolve of this.idleWaiters.splice(0)) resolve();
+    });
   }
 
   private async execute(active: ActiveJob<C>, stopped: Promise<SettleOutcome>): Promise<void> {
@@ -305,13 +311,13 @@ export class WorkerRunner<C> {
     const outcome = await Promise.race([processed, stopped]);
     this.guards.ended(active.record.id);
     if (movedByProcessor(outcome)) {
-      this.active.delete(active.record.id);
+      this.active.delete(active);
       this.hooks.onMoved?.(active.context);
       return this.schedulePump();
     }
     const runMs = performance.now() - active.startedAt;
     const command = await settleCommandFor(active.record, active.token, outcome, this.opts, active.context, this.deps.clock.now());
-    this.active.delete(active.record.id);
+    this.active.delete(active);
     await new Promise<void>((done) => {
       this.pending.push({ command: command.command, outcome: command.outcome, active, done, runMs });
       this.schedulePump();
