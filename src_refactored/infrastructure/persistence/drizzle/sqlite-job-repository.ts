@@ -97,20 +97,22 @@ export class SqliteJobRepository implements IJobRepository {
     if (commands.length === 0 && next !== undefined && !this.lifecycle.hasReady(next.queue)) {
       return Promise.resolve({ accepted: [], claimed: [], effects: [] });
     }
-    const step = () => {
+    const step = (): SettleResult => {
       const effects: SettleResult['effects'] = [];
       const accepted = this.lifecycle.settle(commands, now, effects);
-      let result: SettleResult = { accepted, claimed: [], effects };
-      if (next !== undefined) {
-        const { jobs, blockedUntil } = this.claimAndHook(next, now);
-        result = { accepted, claimed: jobs, effects, claimBlockedUntil: blockedUntil };
-      }
+      const claim = next === undefined ? undefined : this.claimAndHook(next, now);
+      const result: SettleResult = { accepted, claimed: claim?.jobs ?? [], effects, claimBlockedUntil: claim?.blockedUntil, durable: undefined };
       withinTransaction?.(result);
       return result;
     };
     if (continues === undefined) return this.tx.write(step);
-    // Group commit (sqlite-held-transaction.ts): the step joins the held transaction.
-    return this.tx.writeHeld(step, continues, now).then(({ value, durable }) => ({ ...value, durable }));
+    // Group commit (sqlite-held-transaction.ts): the step joins the held transaction. Its result gets the
+    // commit's promise in place: a copy of it per step (`{ ...value, durable }`) was promoted to V8's old
+    // generation every time (4.2 of the 4.4 MB promoted in a 20 000-job W3 drain).
+    return this.tx.writeHeld(step, continues, now).then((held) => {
+      held.value.durable = held.durable;
+      return held.value;
+    });
   }
 
   private claimAndHook(request: ClaimRequest, now: number): ClaimOutcome {
