@@ -17,7 +17,7 @@ describe('ActiveAttempts (a worker\'s running attempts)', () => {
     expect(active.get('a')).toBeUndefined();
     expect(active.get('b')).toBe(b);
     expect(active.get('c')).toBe(c);
-    expect(active.values().map((x) => x.record.id).sort()).toEqual(['b', 'c']);
+    expect(active.values().map((x) => x.record.id)).toEqual(['b', 'c']);
   });
 
   it('removes the given attempt only: a second delete, or one for an attempt it no longer holds, changes nothing', () => {
@@ -30,6 +30,21 @@ describe('ActiveAttempts (a worker\'s running attempts)', () => {
     active.delete(first);
     expect(active.size).toBe(1);
     expect(active.get('job-1')).toBe(second);
+  });
+
+  it('finds the latest started attempt of a job started twice, and lists attempts in start order', () => {
+    const active = new ActiveAttempts<Attempt>();
+    const [a, first, b, second, c] = [attempt('a'), attempt('job-1'), attempt('b'), attempt('job-1'), attempt('c')];
+    for (const x of [a, first, b, second, c]) active.add(x);
+    expect(active.get('job-1')).toBe(second);
+    active.delete(b);
+    active.delete(a);
+    expect(active.get('job-1')).toBe(second);
+    expect(active.values()).toEqual([first, second, c]);
+    active.delete(second);
+    expect(active.get('job-1')).toBe(first);
+    active.add(attempt('d'));
+    expect(active.values().map((x) => x.record.id)).toEqual(['job-1', 'c', 'd']);
   });
 
   it('hands out a copy, so aborting attempts while going through them is safe', () => {

@@ -18,7 +18,7 @@ export interface Slotted {
  * 6.4 MB for this list, 6.5 MB for the loop with no collection at all.
  *
  * Lookups by id (a cancel, a timeout) scan at most `concurrency` entries; they are rare next to add and
- * delete, which are O(1).
+ * delete.
  */
 export class ActiveAttempts<V extends { readonly record: { readonly id: string } }> {
   private readonly list: (V & Slotted)[] = [];
@@ -27,13 +27,16 @@ export class ActiveAttempts<V extends { readonly record: { readonly id: string }
     return this.list.length;
   }
 
-  /** The running attempt of job `id`, if any. */
+  /**
+   * The running attempt of job `id`, the latest started if there are two: a job whose lock this worker
+   * lost can be claimed again by it while the first attempt's processor still runs.
+   */
   get(id: string): V | undefined {
-    for (const attempt of this.list) if (attempt.record.id === id) return attempt;
+    for (let i = this.list.length - 1; i >= 0; i--) if (this.list[i].record.id === id) return this.list[i];
     return undefined;
   }
 
-  /** A copy: aborting an attempt may remove it while the caller goes through them. */
+  /** In the order they started. A copy: aborting an attempt may remove it while the caller goes through them. */
   values(): V[] {
     return this.list.slice();
   }
@@ -43,14 +46,18 @@ export class ActiveAttempts<V extends { readonly record: { readonly id: string }
     this.list.push(attempt);
   }
 
-  /** Removes this attempt (not merely one of its job id); a second call does nothing. */
+  /**
+   * Removes this attempt (not merely one of its job id); a second call does nothing. The later ones move
+   * up one slot, so the list stays in start order (at most `concurrency` of them, most often none: the
+   * oldest attempt tends to end first).
+   */
   delete(attempt: V & Slotted): void {
     const at = attempt.slot;
     if (this.list[at] !== attempt) return;
-    const last = this.list.pop()!;
-    if (last !== attempt) {
-      this.list[at] = last;
-      last.slot = at;
+    for (let i = at; i < this.list.length - 1; i++) {
+      this.list[i] = this.list[i + 1];
+      this.list[i].slot = i;
     }
+    this.list.pop();
   }
 }
